@@ -1,1 +1,13 @@
+//! kaowu's domain: the candidate-facing rules of the 考生管理平台 as types that are valid by construction.
+//! Nothing here performs I/O; the store and web layers parse raw input into these types and trust them afterwards.
 
+pub mod error;
+pub mod id_number;
+pub mod password;
+pub mod person_name;
+pub mod rare_chars;
+pub mod registration;
+pub mod security_question;
+pub mod username;
+
+pub use error::{FieldError, FieldErrors};

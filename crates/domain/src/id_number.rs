@@ -177,6 +177,22 @@ impl IdNumber {
         Ok(IdNumber { id_type, value })
     }
 
+    /// Rebuilds a number read back from storage, where it was valid when written.
+    pub fn from_trusted(id_type: IdType, value: String) -> IdNumber {
+        IdNumber { id_type, value }
+    }
+
+    /// The form a typed-in number is looked up by when its type is unknown (login by ID number): NFKC, no
+    /// spaces, upper case, and a legacy 15-digit resident ID widened to 18.
+    pub fn lookup_form(raw: &str) -> String {
+        IdNumber::parse("login", IdType::ResidentId, raw).map(|n| n.value).unwrap_or_else(|_| {
+            unicode_normalization::UnicodeNormalization::nfkc(raw)
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase()
+        })
+    }
+
     pub fn id_type(&self) -> IdType {
         self.id_type
     }

@@ -1,1 +1,122 @@
-fn main() {}
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use kaowu::app::{Application, open_store, shutdown_signal};
+use kaowu::config::{Config, Mode, Sources};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// kaowu 考务 — the candidate platform of the national health professional and nurse qualification exams.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Zero-setup demo: SQLite under ./data, migrations, demo data; prints the URL.
+    Demo(ServerArgs),
+    /// Serve the platform (configure with --config, KAOWU_… variables or flags).
+    Serve(ServerArgs),
+    /// Apply database migrations and exit.
+    Migrate(ServerArgs),
+    /// Benchmarks that print ratios against a baseline measured in the same run.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Args, Clone, Default)]
+struct ServerArgs {
+    /// Address to listen on (KAOWU_LISTEN).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Directory for the SQLite database and local keys (KAOWU_DATA_DIR).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// TOML configuration file (KAOWU_CONFIG).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Raw argon2id verifications/s vs HTTP password logins/s, peak server memory, overload behaviour.
+    Login {
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+}
+
+impl ServerArgs {
+    fn sources(&self) -> Sources {
+        let mut overrides = BTreeMap::new();
+        if let Some(listen) = &self.listen {
+            overrides.insert("listen".into(), listen.clone());
+        }
+        if let Some(dir) = &self.data_dir {
+            overrides.insert("data_dir".into(), dir.display().to_string());
+        }
+        Sources { file: self.config.clone(), overrides }
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    match cli.command {
+        Command::Serve(args) => {
+            let config = Config::load(&args.sources(), Mode::Serve, &env)?;
+            kaowu::telemetry::init(config.log_format, &config.log_filter);
+            let app = Application::build(&config).await?;
+            tracing::info!(address = %app.local_addr(), "kaowu serving");
+            app.run_until(shutdown_signal()).await
+        }
+        Command::Demo(args) => {
+            let config = Config::load(&args.sources(), Mode::Demo, &env)?;
+            kaowu::telemetry::init(config.log_format, &config.log_filter);
+            let store = open_store(&config).await?;
+            kaowu::demo::seed(&store).await.context("seeding demo data")?;
+            let app = Application::with_store(&config, store).await?;
+            let address = app.local_addr();
+            println!();
+            println!("  kaowu demo is running: http://{address}/");
+            println!("  database: {}", config.database_url);
+            println!("  demo candidate: username {} / password {}", kaowu::demo::DEMO_USERNAME, kaowu::demo::DEMO_PASSWORD);
+            println!("  press Ctrl-C to stop");
+            println!();
+            app.run_until(shutdown_signal()).await
+        }
+        Command::Migrate(args) => {
+            let config = Config::load(&args.sources(), Mode::Serve, &env)?;
+            kaowu::telemetry::init(config.log_format, &config.log_filter);
+            open_store(&config).await?;
+            println!("migrations applied to {}", redact(&config.database_url));
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Login { seconds }) => {
+            let report = kaowu::bench::login(kaowu::bench::LoginBenchOptions { seconds }).await?;
+            report.print();
+            Ok(())
+        }
+    }
+}
+
+/// A database URL without its password, for printing.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,96 @@
+//! Startup: connect, migrate, build the router, listen, and shut down gracefully (in-flight requests finish).
+
+use crate::config::{Config, PiiSetting, local_pii_keys};
+use anyhow::Context;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use store::{Db, PiiVault, Store};
+use tokio::net::TcpListener;
+
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let db = Db::connect(&config.database_url, &config.db).await.context("connecting to the database")?;
+    db.migrate().await.context("applying migrations")?;
+    let keys = match &config.pii {
+        PiiSetting::Keys(keys) => keys.clone(),
+        PiiSetting::LocalFile => local_pii_keys(&config.data_dir)?,
+    };
+    let vault = PiiVault::new(&keys).map_err(anyhow::Error::msg)?;
+    Ok(Store::new(db, vault))
+}
+
+/// A bound, ready-to-run server. Binding happens first so port 0 works and the address is known.
+pub struct Application {
+    listener: TcpListener,
+    state: web::AppState,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let store = open_store(config).await?;
+        Application::with_store(config, store).await
+    }
+
+    pub async fn with_store(config: &Config, store: Store) -> anyhow::Result<Application> {
+        let state = web::AppState::new(store, config.web.clone()).await?;
+        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &web::AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the database.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let housekeeping = tokio::spawn(purge_expired_sessions(state.clone()));
+        let app = web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        housekeeping.abort();
+        state.store.db.close().await;
+        Ok(())
+    }
+}
+
+async fn purge_expired_sessions(state: web::AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match state.store.purge_expired_sessions(web::state::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "expired sessions removed"),
+            Err(error) => tracing::warn!(error = %error, "session purge failed"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

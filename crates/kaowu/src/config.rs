@@ -1,0 +1,262 @@
+//! One typed configuration, layered: built-in defaults < config file (TOML) < `KAOWU_…` environment variables
+//! < command-line flags. Secrets are never printed.
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use store::pii::KEY_LEN;
+
+/// Every setting: its key in the config file, and `KAOWU_<KEY>` in the environment.
+pub const KEYS: &[(&str, &str)] = &[
+    ("listen", "address to listen on, e.g. 127.0.0.1:8080"),
+    ("data_dir", "directory for the SQLite database and local secrets (default ./data)"),
+    ("database_url", "sqlite://FILE or postgres://USER@HOST/DB (default: SQLite in data_dir)"),
+    ("db_max_connections", "database pool size (default 16)"),
+    ("sqlite_synchronous", "full (default: every commit survives power loss) or normal"),
+    ("pii_key", "base64 of 32 bytes: AES-256-GCM key for ID numbers"),
+    ("pii_key_id", "id stored with each ciphertext (default k1)"),
+    ("pii_old_keys", "keys still able to decrypt after rotation: id:base64,id:base64"),
+    ("pii_index_key", "base64 of 32 bytes: HMAC key of the ID-number blind index (never rotate)"),
+    ("secure_cookies", "true when served over HTTPS (default true; demo false)"),
+    ("session_idle_minutes", "idle session timeout (default 30)"),
+    ("session_absolute_hours", "absolute session lifetime (default 12)"),
+    ("hash_workers", "concurrent argon2 hashes (default: number of cores)"),
+    ("hash_queue", "hash requests allowed to wait before 503 (default 8)"),
+    ("trust_forwarded_for", "take the client address from X-Forwarded-For (default false)"),
+    ("log_format", "json (default) or pretty"),
+    ("log", "log filter, e.g. info or kaowu=debug (default info)"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub db: store::DbOptions,
+    pub pii: PiiSetting,
+    pub web: web::WebSettings,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum PiiSetting {
+    Keys(store::PiiKeys),
+    /// No keys configured: keep generated ones in the data directory (single-node SQLite and the demo only).
+    LocalFile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Where the settings come from before they are parsed.
+#[derive(Default, Debug, Clone)]
+pub struct Sources {
+    pub file: Option<PathBuf>,
+    pub overrides: BTreeMap<String, String>,
+}
+
+pub enum Mode {
+    Serve,
+    Demo,
+}
+
+impl Config {
+    pub fn load(sources: &Sources, mode: Mode, env: &HashMap<String, String>) -> anyhow::Result<Config> {
+        let mut raw: BTreeMap<String, String> = BTreeMap::new();
+        let file = sources.file.clone().or_else(|| env.get("KAOWU_CONFIG").map(PathBuf::from));
+        if let Some(path) = file {
+            raw.extend(read_file(&path)?);
+        }
+        for (key, _) in KEYS {
+            if let Some(value) = env.get(&format!("KAOWU_{}", key.to_ascii_uppercase())) {
+                raw.insert(key.to_string(), value.clone());
+            }
+        }
+        raw.extend(sources.overrides.clone());
+        Config::from_raw(&raw, mode)
+    }
+
+    fn from_raw(raw: &BTreeMap<String, String>, mode: Mode) -> anyhow::Result<Config> {
+        let get = |key: &str| raw.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let demo = matches!(mode, Mode::Demo);
+        let data_dir = PathBuf::from(get("data_dir").unwrap_or("./data"));
+        let listen: SocketAddr = get("listen")
+            .unwrap_or("127.0.0.1:8080")
+            .parse()
+            .context("listen: expected an address like 127.0.0.1:8080")?;
+        let database_url = match get("database_url") {
+            Some(url) => url.to_string(),
+            None => format!("sqlite://{}", data_dir.join("kaowu.db").display()),
+        };
+        let mut web = web::WebSettings { secure_cookies: !demo, ..Default::default() };
+        if let Some(v) = get("secure_cookies") {
+            web.secure_cookies = parse_bool("secure_cookies", v)?;
+        }
+        if let Some(v) = get("session_idle_minutes") {
+            web.session_idle_secs = parse_num::<i64>("session_idle_minutes", v)? * 60;
+        }
+        if let Some(v) = get("session_absolute_hours") {
+            web.session_absolute_secs = parse_num::<i64>("session_absolute_hours", v)? * 3600;
+        }
+        if let Some(v) = get("hash_workers") {
+            web.hash_workers = parse_num("hash_workers", v)?;
+        }
+        if let Some(v) = get("hash_queue") {
+            web.hash_queue = parse_num("hash_queue", v)?;
+        }
+        if let Some(v) = get("trust_forwarded_for") {
+            web.trust_forwarded_for = parse_bool("trust_forwarded_for", v)?;
+        }
+        let mut db = store::DbOptions::default();
+        if let Some(v) = get("db_max_connections") {
+            db.max_connections = parse_num("db_max_connections", v)?;
+        }
+        if let Some(v) = get("sqlite_synchronous") {
+            db.sqlite_synchronous_full = match v.to_ascii_lowercase().as_str() {
+                "full" => true,
+                "normal" => false,
+                _ => bail!("sqlite_synchronous: expected full or normal"),
+            };
+        }
+        let pii = match (get("pii_key"), get("pii_index_key")) {
+            (Some(key), Some(index_key)) => {
+                let key_id = get("pii_key_id").unwrap_or("k1").to_string();
+                let mut encryption_keys = HashMap::new();
+                encryption_keys.insert(key_id.clone(), decode_key("pii_key", key)?);
+                for entry in get("pii_old_keys").unwrap_or("").split(',').filter(|e| !e.trim().is_empty()) {
+                    let (id, key) = entry.trim().split_once(':').context("pii_old_keys: expected id:base64,…")?;
+                    encryption_keys.insert(id.to_string(), decode_key("pii_old_keys", key)?);
+                }
+                PiiSetting::Keys(store::PiiKeys {
+                    current_key_id: key_id,
+                    encryption_keys,
+                    blind_index_key: decode_key("pii_index_key", index_key)?,
+                })
+            }
+            (None, None) if demo || !database_url.starts_with("postgres") => PiiSetting::LocalFile,
+            (None, None) => bail!(
+                "pii_key and pii_index_key must be configured (KAOWU_PII_KEY, KAOWU_PII_INDEX_KEY) when serving from \
+                 PostgreSQL: every node must share them"
+            ),
+            _ => bail!("pii_key and pii_index_key must be configured together"),
+        };
+        let log_format = match get("log_format").unwrap_or(if demo { "pretty" } else { "json" }) {
+            "json" => LogFormat::Json,
+            "pretty" => LogFormat::Pretty,
+            other => bail!("log_format: expected json or pretty, got {other:?}"),
+        };
+        let log_filter = get("log").unwrap_or("info").to_string();
+        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        !self.database_url.starts_with("postgres")
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+    let table: toml::Table = toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))?;
+    let mut out = BTreeMap::new();
+    for (key, value) in table {
+        if !KEYS.iter().any(|(k, _)| *k == key) {
+            bail!("{}: unknown setting {key:?}", path.display());
+        }
+        let value = match value {
+            toml::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        out.insert(key, value);
+    }
+    Ok(out)
+}
+
+fn parse_bool(key: &str, value: &str) -> anyhow::Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => bail!("{key}: expected true or false"),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(key: &str, value: &str) -> anyhow::Result<T> {
+    value.parse().map_err(|_| anyhow::anyhow!("{key}: expected a number"))
+}
+
+fn decode_key(key: &str, value: &str) -> anyhow::Result<[u8; KEY_LEN]> {
+    let bytes = STANDARD.decode(value.trim()).map_err(|_| anyhow::anyhow!("{key}: not valid base64"))?;
+    bytes.try_into().map_err(|_| anyhow::anyhow!("{key}: must be exactly {KEY_LEN} bytes"))
+}
+
+/// Keys kept in `data_dir/secrets.toml` (mode 0600), created on first start.
+pub fn local_pii_keys(data_dir: &Path) -> anyhow::Result<store::PiiKeys> {
+    let path = data_dir.join("secrets.toml");
+    if !path.exists() {
+        std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+        let text = format!("pii_key = \"{}\"\npii_index_key = \"{}\"\n", STANDARD.encode(random_key()), STANDARD.encode(random_key()));
+        write_private(&path, &text)?;
+        tracing::warn!(path = %path.display(), "generated local encryption keys; back them up, the data cannot be read without them");
+    }
+    let values = read_file(&path)?;
+    let key = values.get("pii_key").context("secrets.toml: pii_key missing")?;
+    let index_key = values.get("pii_index_key").context("secrets.toml: pii_index_key missing")?;
+    let mut encryption_keys = HashMap::new();
+    encryption_keys.insert("k1".to_string(), decode_key("pii_key", key)?);
+    Ok(store::PiiKeys { current_key_id: "k1".into(), encryption_keys, blind_index_key: decode_key("pii_index_key", index_key)? })
+}
+
+fn random_key() -> [u8; KEY_LEN] {
+    let mut key = [0u8; KEY_LEN];
+    getrandom::fill(&mut key).expect("the operating system provides randomness");
+    key
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_file_env_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kaowu.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nhash_queue = 3\nsession_idle_minutes = 10\n").unwrap();
+        let env: HashMap<String, String> =
+            [("KAOWU_HASH_QUEUE".to_string(), "5".to_string()), ("KAOWU_LISTEN".into(), "127.0.0.1:9001".into())].into();
+        let sources = Sources { file: Some(file), overrides: [("listen".to_string(), "127.0.0.1:9002".to_string())].into() };
+        let config = Config::load(&sources, Mode::Serve, &env).unwrap();
+        assert_eq!(config.listen.port(), 9002, "flags beat the environment");
+        assert_eq!(config.web.hash_queue, 5, "the environment beats the file");
+        assert_eq!(config.web.session_idle_secs, 600, "the file beats the defaults");
+        assert!(config.web.secure_cookies);
+    }
+
+    #[test]
+    fn postgres_needs_shared_keys_and_typos_are_caught() {
+        let env: HashMap<String, String> = [("KAOWU_DATABASE_URL".to_string(), "postgres://x@localhost/db".to_string())].into();
+        assert!(Config::load(&Sources::default(), Mode::Serve, &env).is_err());
+        assert!(Config::load(&Sources::default(), Mode::Demo, &env).is_ok());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kaowu.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:9000\"\n").unwrap();
+        let err = Config::load(&Sources { file: Some(file), ..Default::default() }, Mode::Serve, &HashMap::new()).unwrap_err();
+        assert!(err.to_string().contains("unknown setting"));
+    }
+}

@@ -1,0 +1,42 @@
+//! Demo data for `kaowu demo`: a ready candidate account, so the platform can be tried at once.
+
+use domain::id_number::{IdNumber, IdType, gb11643_check_char};
+use domain::person_name::{LatinLetters, PersonName};
+use domain::username::Username;
+use store::Store;
+use store::accounts::NewAccount;
+
+pub const DEMO_USERNAME: &str = "demo";
+pub const DEMO_PASSWORD: &str = "Kaowu!2026";
+
+/// A fictitious but valid resident ID (GB 11643 check character computed, not copied).
+pub fn demo_id_number() -> String {
+    let first17 = "11010519900307002";
+    format!("{first17}{}", gb11643_check_char(first17).expect("17 digits"))
+}
+
+pub async fn seed(store: &Store) -> anyhow::Result<()> {
+    let username = Username::parse("username", DEMO_USERNAME).map_err(anyhow::Error::msg)?;
+    if store.username_taken(&username).await? {
+        return Ok(());
+    }
+    let name = PersonName::parse("name", "买买提·𪚥", LatinLetters::NotAllowed).map_err(anyhow::Error::msg)?;
+    let id_number = IdNumber::parse("id_number", IdType::ResidentId, &demo_id_number()).map_err(anyhow::Error::msg)?;
+    let password_hash = web::passwords::hash_blocking(DEMO_PASSWORD);
+    let answer_hash = web::passwords::hash_blocking("北京");
+    store
+        .create_account(&NewAccount {
+            username: &username,
+            password_hash: &password_hash,
+            name: &name,
+            name_uses_pinyin: false,
+            id_number: &id_number,
+            security_question: "您的出生地是？",
+            security_answer_hash: &answer_hash,
+            privacy_policy_version: "demo",
+            now: web::state::now(),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the demo account: {e}"))?;
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! The kaowu binary's library: configuration, startup, demo data and benchmarks, shared with the tests.
+
+pub mod app;
+pub mod bench;
+pub mod config;
+pub mod demo;
+pub mod telemetry;

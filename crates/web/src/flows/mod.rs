@@ -1,0 +1,53 @@
+//! The candidate flows, shared by the pages and the JSON API so both enforce exactly the same rules.
+
+pub mod login;
+pub mod registration;
+
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::passwords::Overloaded;
+use axum::http::StatusCode;
+use domain::{FieldError, FieldErrors};
+
+#[derive(Debug)]
+pub enum FlowError {
+    /// The input breaks a rule; every problem is listed.
+    Invalid(FieldErrors),
+    /// The input is valid but collides with existing data (username or ID document taken).
+    Conflict(FieldError),
+    InvalidCredentials,
+    /// Too much password hashing in flight: try again shortly.
+    Busy,
+    Internal(store::StoreError),
+}
+
+impl From<Overloaded> for FlowError {
+    fn from(_: Overloaded) -> Self {
+        FlowError::Busy
+    }
+}
+
+impl From<store::StoreError> for FlowError {
+    fn from(error: store::StoreError) -> Self {
+        FlowError::Internal(error)
+    }
+}
+
+impl From<FieldErrors> for FlowError {
+    fn from(errors: FieldErrors) -> Self {
+        FlowError::Invalid(errors)
+    }
+}
+
+impl FlowError {
+    pub fn into_api(self, lang: Lang) -> ApiError {
+        let error = match self {
+            FlowError::Invalid(errors) => ApiError::invalid(errors),
+            FlowError::Conflict(error) => ApiError::field(StatusCode::CONFLICT, error),
+            FlowError::InvalidCredentials => ApiError::unauthorized("login.invalid_credentials"),
+            FlowError::Busy => ApiError::busy(),
+            FlowError::Internal(error) => ApiError::internal(error),
+        };
+        error.in_lang(lang)
+    }
+}

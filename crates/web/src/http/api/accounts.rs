@@ -1,0 +1,134 @@
+use super::json::ApiJson;
+use crate::error::{ApiError, ErrorBody};
+use crate::flows::registration;
+use crate::sessions::{ApiCaller, Client, start_session};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use domain::registration::{IdentityConfirmation, Registration, RegistrationInput, check_double_entry};
+use serde::{Deserialize, Serialize};
+
+/// The second entry of name, ID type and ID number (double entry).
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ConfirmBody {
+    pub name: String,
+    pub id_type: String,
+    pub id_number: String,
+}
+
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct CreateAccountBody {
+    /// Login name: 4–32 characters, a letter first, then letters, digits or "_".
+    pub username: String,
+    /// ≥ 8 characters, 3 of 4 classes, not common, not containing the ID number, birth date or username.
+    pub password: String,
+    /// As on the ID document; rare characters and "·" allowed.
+    pub name: String,
+    /// One of the codes from `GET /api/v1/id-types`.
+    pub id_type: String,
+    pub id_number: String,
+    pub security_question: String,
+    pub security_answer: String,
+    /// True when a character of the name could not be entered and pinyin stands in for it.
+    pub name_uses_pinyin: bool,
+    /// The candidate read and accepted the 特别提示.
+    pub accept_notice: bool,
+    /// The candidate consents to the processing of sensitive personal information (PIPL).
+    pub accept_privacy: bool,
+    pub confirm: ConfirmBody,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AccountCreated {
+    pub account_id: String,
+    /// Bearer token of a session for the new account.
+    pub token: String,
+}
+
+/// Registers a candidate account and logs it in.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccountBody,
+    responses(
+        (status = 201, description = "Account created, session started", body = AccountCreated),
+        (status = 400, description = "Invalid input; `field` names the request field", body = ErrorBody),
+        (status = 409, description = "Username or ID document already registered", body = ErrorBody),
+        (status = 503, description = "Busy; retry after the Retry-After header", body = ErrorBody)))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    client: Client,
+    ApiJson(body): ApiJson<CreateAccountBody>,
+) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
+    let input = RegistrationInput {
+        username: body.username,
+        password: body.password,
+        password_confirmation: None,
+        name: body.name,
+        name_uses_pinyin: body.name_uses_pinyin,
+        id_type: body.id_type,
+        id_number: body.id_number,
+        security_question: body.security_question,
+        security_answer: body.security_answer,
+        accept_notice: body.accept_notice,
+        accept_privacy: body.accept_privacy,
+    };
+    let confirm = IdentityConfirmation { name: body.confirm.name, id_type: body.confirm.id_type, id_number: body.confirm.id_number };
+    let fail = |e: crate::flows::FlowError| e.into_api(client.lang);
+    let registration = Registration::parse(&input).map_err(|e| fail(e.into()))?;
+    check_double_entry(&registration.identity, &confirm).map_err(|e| fail(e.into()))?;
+    registration::ensure_available(&state, &registration).await.map_err(fail)?;
+    let pending = registration::hash_secrets(&state, &registration).await.map_err(fail)?;
+    let account_id = registration::create_account(&state, &pending).await.map_err(fail)?;
+    let session = start_session(&state, &account_id, "api", &client).await?;
+    Ok((StatusCode::CREATED, Json(AccountCreated { account_id, token: session.token })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub account_id: String,
+    pub username: String,
+    /// The name as stored (NFC, "·" normalised).
+    pub name: String,
+    pub name_uses_pinyin: bool,
+    pub id_type: String,
+    pub id_type_name: String,
+    /// e.g. 110105********002X; the full number is never sent.
+    pub id_number_masked: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// What is still to do before an exam application.
+    pub checklist: Vec<ChecklistItem>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChecklistItem {
+    /// `photo`, `education` or `wechat`.
+    pub step: String,
+    pub done: bool,
+}
+
+/// The logged-in candidate.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, description = "No valid session", body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, client: Client, caller: ApiCaller) -> Result<Json<Me>, ApiError> {
+    let account = state
+        .store
+        .account(&caller.session.account_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("auth.required").in_lang(client.lang))?;
+    let checklist = crate::http::pages::me::checklist(&state, &account.id).await?;
+    Ok(Json(Me {
+        id_type_name: state.id_type_name(account.id_number.id_type().code(), client.lang),
+        account_id: account.id,
+        username: account.username.as_str().to_string(),
+        name: account.name.as_str().to_string(),
+        name_uses_pinyin: account.name_uses_pinyin,
+        id_type: account.id_number.id_type().code().to_string(),
+        id_number_masked: account.id_number.masked(),
+        created_at: account.created_at,
+        checklist: checklist.into_iter().map(|(step, done)| ChecklistItem { step: step.to_string(), done }).collect(),
+    }))
+}

@@ -1,0 +1,56 @@
+//! The JSON API under /api/v1, for the mini-program and mobile clients; documented in OpenAPI 3.1.
+
+pub mod accounts;
+pub mod json;
+pub mod reference;
+pub mod sessions;
+
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::routing::{delete, get, post};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kaowu 考生管理平台 API", description = "Candidate accounts, sessions and reference data. Errors are `{code, message, field}` with stable codes; messages follow Accept-Language (zh-CN default)."),
+    paths(
+        reference::id_types,
+        reference::rare_chars,
+        accounts::create_account,
+        accounts::me,
+        sessions::create_session,
+        sessions::end_session,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub fn openapi_json() -> serde_json::Value {
+    serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises")
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(openapi_json())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/id-types", get(reference::id_types))
+        .route("/api/v1/rare-chars", get(reference::rare_chars))
+        .route("/api/v1/accounts", post(accounts::create_account))
+        .route("/api/v1/me", get(accounts::me))
+        .route("/api/v1/sessions", post(sessions::create_session))
+        .route("/api/v1/sessions/current", delete(sessions::end_session))
+}

@@ -1,0 +1,50 @@
+use super::json::ApiJson;
+use crate::error::{ApiError, ErrorBody};
+use crate::flows::login::authenticate;
+use crate::sessions::{ApiCaller, Client, start_session};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct LoginBody {
+    /// Username or ID number.
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionCreated {
+    /// Bearer token for `Authorization: Bearer …`.
+    pub token: String,
+    /// Unix seconds; extended by activity up to the absolute limit.
+    pub expires_at: i64,
+}
+
+/// Logs in with a password.
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = LoginBody,
+    responses(
+        (status = 201, body = SessionCreated),
+        (status = 400, description = "Missing fields", body = ErrorBody),
+        (status = 401, description = "Wrong credentials (never says which part)", body = ErrorBody),
+        (status = 503, description = "Busy; retry after the Retry-After header", body = ErrorBody)))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    client: Client,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
+    let account_id = authenticate(&state, &body.login, &body.password).await.map_err(|e| e.into_api(client.lang))?;
+    let session = start_session(&state, &account_id, "api", &client).await?;
+    Ok((StatusCode::CREATED, Json(SessionCreated { token: session.token, expires_at: session.expires_at })))
+}
+
+/// Logs out: ends the session of the bearer token.
+#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
+    responses((status = 204, description = "Session ended"), (status = 401, body = ErrorBody)))]
+pub async fn end_session(State(state): State<AppState>, caller: ApiCaller) -> Result<StatusCode, ApiError> {
+    state.store.end_session(&caller.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

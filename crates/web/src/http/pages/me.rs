@@ -1,0 +1,84 @@
+//! 个人信息管理: who the candidate is (ID number masked) and what is still to do before an exam application.
+
+use super::{Chrome, PageCtx};
+use crate::error::ApiError;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+/// The steps the seed requires before an exam application, and whether each is done.
+/// Photo, education and WeChat binding arrive with their own issues; until then no account can have done them.
+pub async fn checklist(_state: &AppState, _account_id: &str) -> Result<Vec<(&'static str, bool)>, ApiError> {
+    Ok(vec![("photo", false), ("education", false), ("wechat", false)])
+}
+
+pub struct ChecklistRow {
+    pub step: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    c: Chrome,
+    welcome: bool,
+    username: String,
+    name: String,
+    name_uses_pinyin: bool,
+    id_type_name: String,
+    id_number_masked: String,
+    checklist: Vec<ChecklistRow>,
+    remaining: usize,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MeQuery {
+    welcome: Option<String>,
+}
+
+pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<MeQuery>) -> Response {
+    let lang = ctx.lang;
+    let Some((session, _)) = &ctx.session.0 else {
+        return Redirect::to("/login").into_response();
+    };
+    let account = match state.store.account(&session.account_id).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(error) => return super::error_page(lang, error.into()),
+    };
+    let steps = match checklist(&state, &account.id).await {
+        Ok(steps) => steps,
+        Err(error) => return super::error_page(lang, error),
+    };
+    let checklist: Vec<ChecklistRow> = steps
+        .into_iter()
+        .map(|(step, done)| {
+            let (label, hint) = match step {
+                "photo" => (lang.pick("上传报名照片", "Upload your photo"), lang.pick("白底一寸证件照，系统自动审核处理。", "A one-inch photo on white; kaowu checks and crops it.")),
+                "education" => (lang.pick("填写学历学位信息", "Record your education"), lang.pick("学信网授权或手工录入，最多 5 条。", "By CHSI authorisation or by hand, up to 5 records.")),
+                _ => (lang.pick("绑定微信并关注公众号", "Bind WeChat and follow the official account"), lang.pick("未绑定微信无法报名。", "Without WeChat you cannot apply for an exam.")),
+            };
+            ChecklistRow { step, label: label.into(), hint: hint.into(), done }
+        })
+        .collect();
+    let remaining = checklist.iter().filter(|r| !r.done).count();
+    let c = ctx.chrome("个人信息管理", "My information");
+    let page = MePage {
+        c,
+        welcome: query.welcome.is_some(),
+        username: account.username.as_str().to_string(),
+        name: account.name.as_str().to_string(),
+        name_uses_pinyin: account.name_uses_pinyin,
+        id_type_name: state.id_type_name(account.id_number.id_type().code(), lang),
+        id_number_masked: account.id_number.masked(),
+        checklist,
+        remaining,
+    };
+    ctx.render(StatusCode::OK, page)
+}

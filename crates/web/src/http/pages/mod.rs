@@ -1,0 +1,239 @@
+//! Server-rendered pages (askama), in Simplified Chinese with an English switch, one responsive layout for
+//! desktop and phone. Forms work without JavaScript; scripts only add the rare-character picker.
+
+pub mod account;
+pub mod me;
+pub mod register;
+
+use crate::error::ApiError;
+use crate::i18n::{Lang, error_message};
+use crate::sessions::{Client, PageSession, request_lang};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use domain::FieldErrors;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+pub const CSRF_COOKIE: &str = "kaowu_csrf";
+pub const LANG_COOKIE: &str = "kaowu_lang";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/lang", get(switch_language))
+        .route("/register", get(register::notice).post(register::submit))
+        .route("/register/form", get(register::form))
+        .route("/register/confirm", post(register::confirm))
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/me", get(me::page))
+}
+
+/// What every page needs: language, the CSRF token (double-submit cookie), the session and the caller.
+pub struct PageCtx {
+    pub lang: Lang,
+    pub jar: CookieJar,
+    pub csrf: String,
+    pub session: PageSession,
+    pub client: Client,
+    pub path: String,
+    pub secure_cookies: bool,
+}
+
+impl FromRequestParts<AppState> for PageCtx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<PageCtx, Response> {
+        let lang = request_lang(&parts.headers);
+        let mut jar = CookieJar::from_headers(&parts.headers);
+        let session = PageSession::from_request_parts(parts, state).await.map_err(|e| error_page(lang, e))?;
+        let client = Client::from_request_parts(parts, state).await.unwrap_or_else(|never| match never {});
+        let secure_cookies = state.settings.secure_cookies;
+        let csrf = match jar.get(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 43) {
+            Some(token) => token,
+            None => {
+                let token = crate::sessions::random_token();
+                jar = jar.add(cookie(CSRF_COOKIE, token.clone(), secure_cookies));
+                token
+            }
+        };
+        Ok(PageCtx { lang, jar, csrf, session, client, path: parts.uri.path().to_string(), secure_cookies })
+    }
+}
+
+pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build()
+}
+
+impl PageCtx {
+    pub fn csrf_ok(&self, submitted: &str) -> bool {
+        !submitted.is_empty() && bool::from(self.csrf.as_bytes().ct_eq(submitted.as_bytes()))
+    }
+
+    pub fn chrome(&self, title_zh: &'static str, title_en: &'static str) -> Chrome {
+        Chrome {
+            lang: self.lang,
+            title: self.lang.pick(title_zh, title_en).to_string(),
+            csrf: self.csrf.clone(),
+            logged_in: self.session.0.is_some(),
+            path: self.path.clone(),
+        }
+    }
+
+    /// Renders a page with the cookies it set; pages may show personal data, so nothing is cached.
+    pub fn render(self, status: StatusCode, page: impl Template) -> Response {
+        match page.render() {
+            Ok(html) => {
+                let mut response = (status, self.jar, Html(html)).into_response();
+                response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            }
+            Err(error) => error_page(self.lang, ApiError::internal(error)),
+        }
+    }
+}
+
+/// Shared by every template: language, title, CSRF token, login state, and the bilingual text helper.
+pub struct Chrome {
+    pub lang: Lang,
+    pub title: String,
+    pub csrf: String,
+    pub logged_in: bool,
+    pub path: String,
+}
+
+impl Chrome {
+    pub fn tr<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(zh, en)
+    }
+
+    pub fn lang_tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh-CN",
+        }
+    }
+
+    pub fn other_lang_label(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "English",
+            Lang::En => "中文",
+        }
+    }
+}
+
+/// Field errors of a form, as sentences in the page language.
+#[derive(Default)]
+pub struct FormErrors {
+    pub messages: Vec<(String, String)>,
+}
+
+/// One line of the error summary: the message, and the id of the input it links to (if any).
+pub struct SummaryItem {
+    pub anchor: Option<String>,
+    pub message: String,
+}
+
+impl FormErrors {
+    pub fn from(errors: &FieldErrors, lang: Lang) -> FormErrors {
+        FormErrors {
+            messages: errors
+                .0
+                .iter()
+                .map(|e| (e.field.clone(), error_message(e.code, e.detail.as_deref(), lang)))
+                .collect(),
+        }
+    }
+
+    pub fn general(code: &str, lang: Lang) -> FormErrors {
+        FormErrors { messages: vec![(String::new(), error_message(code, None, lang))] }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.messages.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// Every error for the summary at the top of a form, each linking to its input.
+    pub fn summary(&self) -> Vec<SummaryItem> {
+        self.messages
+            .iter()
+            .map(|(field, message)| SummaryItem {
+                anchor: (!field.is_empty() && field != "login").then(|| field.replace('.', "_")),
+                message: message.clone(),
+            })
+            .collect()
+    }
+
+    /// Errors not tied to one input (shown at the top of the form).
+    pub fn general_messages(&self) -> Vec<&str> {
+        self.messages.iter().filter(|(f, _)| f.is_empty() || f == "login").map(|(_, m)| m.as_str()).collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+}
+
+async fn home(ctx: PageCtx) -> Response {
+    let c = ctx.chrome("首页", "Home");
+    ctx.render(StatusCode::OK, HomePage { c })
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    message: String,
+}
+
+/// A page for failures outside any form: generic text, details only in the log.
+pub fn error_page(lang: Lang, error: ApiError) -> Response {
+    let c = Chrome { lang, title: lang.pick("出错了", "Error").to_string(), csrf: String::new(), logged_in: false, path: "/".into() };
+    let message = error_message(error.code(), None, lang);
+    let status = error.status;
+    match (ErrorPage { c, message }).render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, "error").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    to: Option<String>,
+    back: Option<String>,
+}
+
+/// The language switch: remembers the choice in a cookie and returns to the page (same-site paths only).
+async fn switch_language(ctx: PageCtx, Query(query): Query<LangQuery>) -> Response {
+    let lang = query.to.as_deref().and_then(Lang::from_tag).unwrap_or_default();
+    let back = query
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') && b.len() < 200)
+        .unwrap_or_else(|| "/".into());
+    let mut lang_cookie = cookie(LANG_COOKIE, lang.tag().to_string(), ctx.secure_cookies);
+    lang_cookie.set_http_only(false);
+    lang_cookie.set_max_age(time::Duration::days(365));
+    (ctx.jar.add(lang_cookie), Redirect::to(&back)).into_response()
+}

@@ -1,0 +1,152 @@
+//! Words shown to people: Simplified Chinese first, English on request. Errors travel as stable machine codes
+//! (`id_number.checksum`) and become sentences only here, so the mini-program can translate them too.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if tag.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The first supported language in an `Accept-Language` header; Chinese when none is.
+    pub fn from_accept_language(header: &str) -> Lang {
+        header.split(',').find_map(|part| Lang::from_tag(part.split(';').next().unwrap_or(""))).unwrap_or_default()
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// The sentence for an error code; `detail` fills in specifics such as the rejected character.
+pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
+    let (zh, en) = match code {
+        "username.required" => ("请填写用户名。", "Please enter a username."),
+        "username.too_short" => ("用户名至少 4 个字符。", "The username needs at least 4 characters."),
+        "username.too_long" => ("用户名最多 32 个字符。", "The username can have at most 32 characters."),
+        "username.format" => (
+            "用户名须以英文字母开头，只能包含英文字母、数字和下划线。",
+            "The username must start with a letter and contain only letters, digits and underscores.",
+        ),
+        "username.taken" => ("该用户名已被使用，请换一个。", "This username is taken; please choose another."),
+        "password.required" => ("请填写密码。", "Please enter a password."),
+        "password.too_short" => ("密码至少 8 位。", "The password needs at least 8 characters."),
+        "password.too_long" => ("密码最多 128 位。", "The password can have at most 128 characters."),
+        "password.too_simple" => (
+            "密码须包含大写字母、小写字母、数字、符号中的至少三类。",
+            "The password needs at least three of: upper-case letters, lower-case letters, digits, symbols.",
+        ),
+        "password.common" => ("该密码过于常见，容易被猜中，请换一个。", "This password is too common; please choose another."),
+        "password.contains_id_number" => ("密码不能包含证件号码。", "The password must not contain your ID number."),
+        "password.contains_birth_date" => ("密码不能包含出生日期。", "The password must not contain your date of birth."),
+        "password.contains_username" => ("密码不能包含用户名。", "The password must not contain your username."),
+        "password.char_not_allowed" => ("密码含有不允许的控制字符。", "The password contains control characters."),
+        "password.confirmation_mismatch" => ("两次输入的密码不一致。", "The two passwords do not match."),
+        "name.required" => ("请填写姓名。", "Please enter your name."),
+        "name.too_long" => ("姓名过长（最多 50 个字）。", "The name is too long (at most 50 characters)."),
+        "name.char_not_allowed" => ("姓名中含有不允许的字符", "The name contains a character that is not allowed"),
+        "name.latin_needs_pinyin_flag" => (
+            "姓名中有英文字母：若因生僻字无法输入而用拼音代替，请勾选“姓名中有无法输入的字，已用拼音代替”；否则请使用“生僻字”按钮选择汉字。",
+            "The name contains Latin letters: if pinyin stands for a character you cannot enter, tick the pinyin box; otherwise pick the character with the rare-character button.",
+        ),
+        "name.dot_position" => (
+            "“·”只能用在姓名各部分之间，不能在开头、结尾或连续出现。",
+            "“·” may only stand between parts of a name, not at the start, the end or twice in a row.",
+        ),
+        "id_type.required" => ("请选择证件类型。", "Please choose an ID type."),
+        "id_type.unknown" => ("不支持该证件类型。", "This ID type is not supported."),
+        "id_number.required" => ("请填写证件号码。", "Please enter the ID number."),
+        "id_number.too_long" => ("证件号码过长。", "The ID number is too long."),
+        "id_number.length" => ("身份证号码应为 18 位。", "The ID number must have 18 characters."),
+        "id_number.format" => ("证件号码格式不正确，请对照证件核对。", "The ID number format is wrong; please check it against the document."),
+        "id_number.region" => ("证件号码的地区码不正确。", "The region code of the ID number is wrong."),
+        "id_number.birth_date" => ("证件号码中的出生日期不正确。", "The date of birth in the ID number is not a valid date."),
+        "id_number.checksum" => (
+            "证件号码校验位不正确，请逐位核对（末位 X 可小写）。",
+            "The ID number's check character is wrong; please check each digit.",
+        ),
+        "id_number.hmt_region" => (
+            "港澳台居民居住证号码应以 810000、820000 或 830000 开头。",
+            "A residence permit number for Hong Kong, Macao or Taiwan residents starts with 810000, 820000 or 830000.",
+        ),
+        "id_number.hmt_region_needs_permit" => (
+            "以 81、82、83 开头的号码是港澳台居民居住证，请选择证件类型“港澳台居民居住证”。",
+            "Numbers starting 81/82/83 belong to residence permits; please choose that ID type.",
+        ),
+        "id_number.taken" => (
+            "该证件已注册过账号。请直接登录；忘记密码可通过“找回密码”；如非本人注册，请联系所在考点考试管理机构。",
+            "An account already exists for this ID. Please log in or recover your password; if you did not register it, contact your exam site.",
+        ),
+        "security_question.required" => ("请选择或填写密码找回问题。", "Please choose or write a security question."),
+        "security_question.too_short" => ("密码找回问题至少 4 个字。", "The security question needs at least 4 characters."),
+        "security_question.too_long" => ("密码找回问题最多 50 个字。", "The security question can have at most 50 characters."),
+        "security_question.char_not_allowed" => ("密码找回问题含有不允许的字符。", "The security question contains characters that are not allowed."),
+        "security_answer.required" => ("请填写密码找回答案。", "Please enter the security answer."),
+        "security_answer.too_short" => ("答案至少 2 个字。", "The answer needs at least 2 characters."),
+        "security_answer.too_long" => ("答案最多 50 个字。", "The answer can have at most 50 characters."),
+        "security_answer.char_not_allowed" => ("答案含有不允许的字符。", "The answer contains characters that are not allowed."),
+        "consent.notice_required" => ("请先阅读并同意“特别提示”。", "Please read and accept the special notice first."),
+        "consent.privacy_required" => (
+            "请先同意个人信息（含敏感个人信息）处理规则。",
+            "Please agree to the processing of your personal (including sensitive) information.",
+        ),
+        "confirm.name_mismatch" => ("再次输入的姓名与第一次不一致，请核对。", "The name differs from your first entry."),
+        "confirm.id_type_mismatch" => ("再次选择的证件类型与第一次不一致，请核对。", "The ID type differs from your first entry."),
+        "confirm.id_number_mismatch" => ("再次输入的证件号码与第一次不一致，请核对。", "The ID number differs from your first entry."),
+        "registration.expired" => (
+            "确认步骤已超时，请重新填写注册信息。",
+            "The confirmation step timed out; please fill in the registration form again.",
+        ),
+        "login.required" => ("请填写用户名或证件号码及密码。", "Please enter your username or ID number and password."),
+        "login.invalid_credentials" => ("用户名/证件号码或密码不正确。", "Wrong username/ID number or password."),
+        "auth.required" => ("请先登录。", "Please log in first."),
+        "csrf.invalid" => (
+            "页面已过期，请刷新后重新提交（您填写的内容已保留）。",
+            "The page expired; please submit again (what you entered is kept).",
+        ),
+        "request.malformed" => ("请求格式不正确。", "The request is malformed."),
+        "request.field_type" => ("字段类型不正确。", "A field has the wrong type."),
+        "request.too_large" => ("提交的内容过大。", "The request is too large."),
+        "request.unsupported_media_type" => ("请以 JSON 格式提交（Content-Type: application/json）。", "Please send JSON (Content-Type: application/json)."),
+        "request.not_found" => ("页面或接口不存在。", "Not found."),
+        "request.method_not_allowed" => ("不支持该请求方法。", "Method not allowed."),
+        "request.timeout" => ("请求处理超时，请稍后重试。", "The request timed out; please try again."),
+        "rare_chars.query" => ("请输入拼音（1–12 个字母），例如 yan。", "Enter pinyin (1–12 letters), e.g. yan."),
+        "service.busy" => ("当前访问人数较多，请稍后再试。", "The service is busy; please try again shortly."),
+        _ => ("系统繁忙，请稍后再试。", "Something went wrong; please try again later."),
+    };
+    let text = lang.pick(zh, en);
+    match detail {
+        Some(detail) if code == "name.char_not_allowed" => match lang {
+            Lang::Zh => format!("{text}：“{detail}”。"),
+            Lang::En => format!("{text}: “{detail}”."),
+        },
+        _ => text.to_string(),
+    }
+}

@@ -1,0 +1,139 @@
+//! Session tokens: 256 random bits given to the client once (cookie for pages, bearer token for the API) and
+//! stored only as a SHA-256 digest, so a database read does not yield usable sessions.
+
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::state::{AppState, now};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use store::sessions::{ActiveSession, NewSession};
+
+pub const SESSION_COOKIE: &str = "kaowu_session";
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Who is calling, as far as the request tells: address, browser and language.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub lang: Lang,
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Client, Self::Rejection> {
+        let forwarded = state
+            .settings
+            .trust_forwarded_for
+            .then(|| header_str(&parts.headers, "x-forwarded-for").and_then(|v| v.split(',').next()).map(|v| v.trim().to_string()))
+            .flatten();
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let user_agent = header_str(&parts.headers, header::USER_AGENT.as_str()).map(|ua| ua.chars().take(200).collect());
+        Ok(Client { ip: forwarded.or(peer), user_agent, lang: request_lang(&parts.headers) })
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The page language: the `kaowu_lang` cookie set by the language switch, else `Accept-Language`, else Chinese.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    let from_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix("kaowu_lang=").and_then(Lang::from_tag));
+    from_cookie.unwrap_or_else(|| {
+        header_str(headers, header::ACCEPT_LANGUAGE.as_str()).map(Lang::from_accept_language).unwrap_or_default()
+    })
+}
+
+/// A freshly started session: the token goes to the client, once.
+pub struct StartedSession {
+    pub token: String,
+    pub expires_at: i64,
+}
+
+pub async fn start_session(state: &AppState, account_id: &str, channel: &str, client: &Client) -> Result<StartedSession, ApiError> {
+    let token = random_token();
+    let now = now();
+    let settings = &state.settings;
+    let absolute_expires_at = now + settings.session_absolute_secs;
+    state
+        .store
+        .create_session(&NewSession {
+            token_hash: &token_hash(&token),
+            account_id,
+            channel,
+            now,
+            idle_timeout_secs: settings.session_idle_secs,
+            absolute_expires_at,
+            client_ip: client.ip.as_deref(),
+            user_agent: client.user_agent.as_deref(),
+        })
+        .await?;
+    metrics::counter!("kaowu_sessions_started_total", "channel" => channel.to_string()).increment(1);
+    Ok(StartedSession { token, expires_at: (now + settings.session_idle_secs).min(absolute_expires_at) })
+}
+
+/// An API caller with a valid bearer token.
+pub struct ApiCaller {
+    pub session: ActiveSession,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<ApiCaller, ApiError> {
+        let lang = request_lang(&parts.headers);
+        let token = header_str(&parts.headers, header::AUTHORIZATION.as_str())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 128)
+            .ok_or_else(|| ApiError::unauthorized("auth.required").in_lang(lang))?;
+        let token_hash = token_hash(token);
+        let session = state
+            .store
+            .active_session(&token_hash, now())
+            .await
+            .map_err(|e| ApiError::from(e).in_lang(lang))?
+            .filter(|s| s.channel == "api")
+            .ok_or_else(|| ApiError::unauthorized("auth.required").in_lang(lang))?;
+        Ok(ApiCaller { session, token_hash })
+    }
+}
+
+/// A page visitor's session, if the cookie names a live one.
+pub struct PageSession(pub Option<(ActiveSession, String)>);
+
+impl FromRequestParts<AppState> for PageSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<PageSession, ApiError> {
+        let jar = axum_extra::extract::CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|t| t.len() <= 128) else {
+            return Ok(PageSession(None));
+        };
+        let token_hash = token_hash(&token);
+        let session = state.store.active_session(&token_hash, now()).await?.filter(|s| s.channel == "web");
+        Ok(PageSession(session.map(|s| (s, token_hash))))
+    }
+}

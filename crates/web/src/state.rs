@@ -1,0 +1,78 @@
+use crate::passwords::Hasher;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+use store::Store;
+use store::reference::IdTypeRow;
+
+/// Settings the HTTP layer needs; the binary fills them from configuration.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` (on whenever the site is served over HTTPS, i.e. in production).
+    pub secure_cookies: bool,
+    pub session_idle_secs: i64,
+    pub session_absolute_secs: i64,
+    /// Concurrent argon2 computations (≈ cores) and how many more may wait for one.
+    pub hash_workers: usize,
+    pub hash_queue: usize,
+    /// Version of the privacy rules the candidate consents to, recorded with the consent.
+    pub privacy_policy_version: String,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// Minutes the double-entry step may take before the first entry must be repeated.
+    pub registration_confirm_secs: i64,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            secure_cookies: true,
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            hash_workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            hash_queue: 8,
+            privacy_policy_version: "2026-11".into(),
+            trust_forwarded_for: false,
+            registration_confirm_secs: 30 * 60,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub hasher: Hasher,
+    pub settings: WebSettings,
+    /// Loaded once at start: reference data changes by migration or import, followed by a restart.
+    pub id_types: Vec<IdTypeRow>,
+    pub metrics: PrometheusHandle,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub async fn new(store: Store, settings: WebSettings) -> Result<AppState, store::StoreError> {
+        let id_types = store.db.enabled_id_types().await?;
+        let hasher = Hasher::new(settings.hash_workers, settings.hash_queue);
+        domain::rare_chars::warm_up();
+        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics: crate::observability::metrics_handle() })))
+    }
+
+    pub fn id_type_name(&self, code: &str, lang: crate::i18n::Lang) -> String {
+        self.id_types
+            .iter()
+            .find(|t| t.code == code)
+            .map(|t| lang.pick(&t.name_zh, &t.name_en).to_string())
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}

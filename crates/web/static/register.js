@@ -1,0 +1,117 @@
+// Rare-character picker and "·" button for the name fields of the registration pages.
+// The form works without this script; it only adds the two insertion aids.
+(function () {
+  "use strict";
+  const dialog = document.getElementById("rare-picker");
+  const pinyinInput = document.getElementById("rare-pinyin");
+  const results = document.getElementById("rare-results");
+  const status = document.getElementById("rare-status");
+  const MIDDLE_DOT = "\u00B7";
+  let target = null;
+  let caret = { start: 0, end: 0 };
+
+  function remember(input) {
+    target = input;
+    const len = input.value.length;
+    caret = { start: input.selectionStart ?? len, end: input.selectionEnd ?? len };
+  }
+
+  // Inserts at the remembered cursor position, replacing any selection, and puts the cursor after it.
+  function insert(input, text) {
+    const value = input.value;
+    const start = Math.min(caret.start, value.length);
+    const end = Math.min(caret.end, value.length);
+    input.value = value.slice(0, start) + text + value.slice(end);
+    const pos = start + text.length;
+    input.focus();
+    input.setSelectionRange(pos, pos);
+    caret = { start: pos, end: pos };
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  document.querySelectorAll("input.name-input").forEach(function (input) {
+    ["keyup", "click", "select", "blur", "input"].forEach(function (ev) {
+      input.addEventListener(ev, function () { remember(input); });
+    });
+  });
+
+  document.querySelectorAll("[data-name-tools]").forEach(function (tools) { tools.hidden = false; });
+
+  document.querySelectorAll("[data-insert-dot]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const input = document.getElementById(button.dataset.insertDot);
+      if (target !== input) remember(input);
+      insert(input, MIDDLE_DOT);
+    });
+  });
+
+  document.querySelectorAll("[data-rare-picker]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const input = document.getElementById(button.dataset.rarePicker);
+      if (target !== input) remember(input);
+      results.replaceChildren();
+      status.textContent = "";
+      dialog.showModal();
+      pinyinInput.focus();
+    });
+  });
+
+  function message(name, n) {
+    return (dialog.dataset["msg" + name] || "").replace("{n}", String(n));
+  }
+
+  async function search() {
+    const pinyin = pinyinInput.value.trim();
+    results.replaceChildren();
+    if (!/^[A-Za-zÜü]{1,12}$/.test(pinyin)) {
+      status.textContent = message("Invalid");
+      return;
+    }
+    status.textContent = message("Loading");
+    try {
+      const response = await fetch("/api/v1/rare-chars?pinyin=" + encodeURIComponent(pinyin), {
+        headers: { "Accept": "application/json", "Accept-Language": document.documentElement.lang },
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const chars = await response.json();
+      status.textContent = chars.length ? message("Found", chars.length) : message("None");
+      const fragment = document.createDocumentFragment();
+      chars.forEach(function (item) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.setAttribute("aria-label", item.char + " " + item.pinyin);
+        b.dataset.char = item.char;
+        const glyph = document.createElement("span");
+        glyph.className = "glyph";
+        glyph.textContent = item.char;
+        const reading = document.createElement("span");
+        reading.className = "reading";
+        reading.textContent = item.pinyin;
+        b.append(glyph, reading);
+        b.addEventListener("click", function () {
+          dialog.close();
+          if (target) insert(target, item.char);
+        });
+        fragment.append(b);
+      });
+      results.append(fragment);
+    } catch (e) {
+      status.textContent = message("Error");
+    }
+  }
+
+  document.getElementById("rare-search").addEventListener("click", search);
+  pinyinInput.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); search(); }
+  });
+  document.getElementById("rare-close").addEventListener("click", function () { dialog.close(); });
+
+  // The custom security question is only needed when "write my own" is chosen.
+  const choice = document.getElementById("security_question_choice");
+  const custom = document.querySelector("[data-custom-question]");
+  if (choice && custom) {
+    const sync = function () { custom.hidden = choice.value !== "custom"; };
+    choice.addEventListener("change", sync);
+    sync();
+  }
+})();

@@ -74,6 +74,7 @@ impl From<FieldError> for FieldErrors {
 }
 
 /// Control characters never belong in any text field; rejecting them early keeps logs and pages clean.
+/// Bidirectional overrides and isolates count too: they make text display differently from what it is.
 pub fn has_control_chars(text: &str) -> bool {
-    text.chars().any(|c| c.is_control())
+    text.chars().any(|c| c.is_control() || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
 }

@@ -37,7 +37,7 @@ impl NewPassword {
         if len > MAX_LEN {
             return Err(err("password.too_long"));
         }
-        if raw.chars().any(char::is_control) {
+        if crate::error::has_control_chars(raw) {
             return Err(err("password.char_not_allowed"));
         }
         let classes = [

@@ -1,4 +1,5 @@
 use anyhow::Context;
+use std::io::Write;
 use clap::{Args, Parser, Subcommand};
 use kaowu::app::{Application, open_store, shutdown_signal};
 use kaowu::config::{Config, Mode, Sources};
@@ -84,12 +85,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             kaowu::demo::seed(&store).await.context("seeding demo data")?;
             let app = Application::with_store(&config, store).await?;
             let address = app.local_addr();
-            println!();
-            println!("  kaowu demo is running: http://{address}/");
-            println!("  database: {}", config.database_url);
-            println!("  demo candidate: username {} / password {}", kaowu::demo::DEMO_USERNAME, kaowu::demo::DEMO_PASSWORD);
-            println!("  press Ctrl-C to stop");
-            println!();
+            // Written without println!: a closed stdout (a pipe whose reader left) must not stop the server.
+            let banner = format!(
+                "\n  kaowu demo is running: http://{address}/\n  database: {}\n  demo candidate: username {} / password {}\n  press Ctrl-C to stop\n\n",
+                redact(&config.database_url),
+                kaowu::demo::DEMO_USERNAME,
+                kaowu::demo::DEMO_PASSWORD
+            );
+            let mut stdout = std::io::stdout();
+            let _ = stdout.write_all(banner.as_bytes()).and_then(|_| stdout.flush());
             app.run_until(shutdown_signal()).await
         }
         Command::Migrate(args) => {

@@ -1,0 +1,184 @@
+//! The real binary as an operator runs it: logs without personal data, graceful shutdown, `migrate`, and
+//! the demo on PostgreSQL through `KAOWU_DATABASE_URL`.
+
+mod support;
+
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use support::{PASSWORD, registration, unique_resident_id, unique_username};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kaowu");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    log_path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn start(subcommand: &str, envs: &[(&str, &str)]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log_path = dir.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut command = Command::new(BIN);
+    command
+        .args([subcommand, "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env("KAOWU_LOG", "debug")
+        .env("KAOWU_LOG_FORMAT", "json")
+        .env("KAOWU_SECURE_COOKIES", "false")
+        .stdout(Stdio::piped())
+        .stderr(log);
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let child = command.spawn().unwrap();
+    Server { child, base: format!("http://127.0.0.1:{port}"), log_path, _dir: dir }
+}
+
+impl Server {
+    async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server not ready; log:\n{}", std::fs::read_to_string(&self.log_path).unwrap_or_default());
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        for _ in 0..200 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child.kill().unwrap();
+        panic!("server did not stop after SIGTERM");
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_request_ids_but_no_personal_data() {
+    let mut server = start("serve", &[]);
+    server.wait_ready().await;
+    let client = reqwest::Client::new();
+    let id = unique_resident_id();
+    let mut body = registration(&unique_username(), "隐私测试", &id);
+    body["security_answer"] = json!("秘密答案Z");
+    let response = client.post(format!("{}/api/v1/accounts", server.base)).json(&body).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+    for login in [id.clone(), "nobody".into()] {
+        client.post(format!("{}/api/v1/sessions", server.base)).json(&json!({"login": login, "password": PASSWORD})).send().await.unwrap();
+    }
+    // A bad ID number in a form is an error the log must not echo either.
+    let mut bad = registration(&unique_username(), "隐私测试", "110105194912310021");
+    bad["confirm"]["id_number"] = json!("110105194912310021");
+    client.post(format!("{}/api/v1/accounts", server.base)).json(&bad).send().await.unwrap();
+    assert!(server.terminate().success(), "clean exit on SIGTERM");
+
+    let log = server.log();
+    let lines: Vec<serde_json::Value> = log.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(lines.len() >= 5, "JSON log lines expected:\n{log}");
+    assert!(lines.iter().any(|l| l.to_string().contains(&request_id)), "request id in the log");
+    for secret in [id.as_str(), &id[..14], &id[6..], "秘密答案Z", PASSWORD, "110105194912310021"] {
+        assert!(!log.contains(secret), "{secret:?} leaked into the log");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_lets_in_flight_requests_finish() {
+    let mut server = start("serve", &[("KAOWU_HASH_QUEUE", "32")]);
+    server.wait_ready().await;
+    let client = reqwest::Client::new();
+    let username = unique_username();
+    let body = registration(&username, "关机测试", &unique_resident_id());
+    assert_eq!(client.post(format!("{}/api/v1/accounts", server.base)).json(&body).send().await.unwrap().status().as_u16(), 201);
+    // Enough logins that several are still hashing when the signal arrives.
+    let in_flight: Vec<_> = (0..12)
+        .map(|_| {
+            let (client, url, username) = (client.clone(), format!("{}/api/v1/sessions", server.base), username.clone());
+            tokio::spawn(async move { client.post(url).json(&json!({"login": username, "password": PASSWORD})).send().await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let status = tokio::task::spawn_blocking(move || {
+        let status = server.terminate();
+        drop(server);
+        status
+    });
+    let mut answered = Vec::new();
+    for request in in_flight {
+        answered.push(request.await.unwrap());
+    }
+    assert!(status.await.unwrap().success());
+    let completed = answered.iter().filter(|r| matches!(r, Ok(201))).count();
+    assert!(answered.iter().all(|r| r.is_ok()), "every accepted request got its answer: {answered:?}");
+    assert_eq!(completed, 12, "{answered:?}");
+}
+
+#[test]
+fn migrate_applies_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let output = Command::new(BIN).args(["migrate", "--data-dir"]).arg(dir.path()).env("KAOWU_LOG_FORMAT", "json").output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied"));
+    }
+    assert!(dir.path().join("kaowu.db").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_runs_on_postgres_through_the_environment() {
+    let admin_url = support::postgres_admin_url();
+    let admin = sqlx::PgPool::connect(&admin_url).await.expect("PostgreSQL reachable (the README's test command starts it)");
+    let name = format!("kaowu_demo_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let mut server = start("demo", &[("KAOWU_DATABASE_URL", &url)]);
+    let stdout = server.child.stdout.take().unwrap();
+    let banner = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        let banner = lines.find(|l| l.contains("kaowu demo is running")).unwrap_or_default();
+        std::thread::spawn(move || lines.for_each(drop));
+        banner
+    });
+    server.wait_ready().await;
+    assert!(banner.await.unwrap().contains(&server.base));
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/sessions", server.base))
+        .json(&json!({"login": kaowu::demo::DEMO_USERNAME, "password": kaowu::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201, "demo candidate can log in");
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&pool).await.unwrap();
+    assert_eq!(count, 1, "the demo data went to PostgreSQL");
+    pool.close().await;
+    assert!(server.terminate().success());
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin).await.unwrap();
+}

@@ -1,0 +1,236 @@
+//! Black-box harness: each test gets the real server on port 0 over a fresh database — a temporary SQLite
+//! file or a newly created PostgreSQL database that is dropped afterwards.
+
+#![allow(dead_code)]
+
+use kaowu::app::Application;
+use kaowu::config::{Config, Mode, Sources};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use tokio::sync::oneshot;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: store::Store,
+    pub backend: Backend,
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    postgres_database: Option<String>,
+}
+
+pub const TEST_PII_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+pub const TEST_INDEX_KEY: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("KAOWU_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+async fn create_postgres_database() -> (String, String) {
+    let admin_url = postgres_admin_url();
+    let admin = match sqlx::PgPool::connect(&admin_url).await {
+        Ok(pool) => pool,
+        Err(error) => panic!(
+            "PostgreSQL is required for the PostgreSQL half of the suite and is not reachable at {admin_url}: {error}. \
+             Start it (the README's test command does) or set KAOWU_TEST_POSTGRES_URL."
+        ),
+    };
+    let name = format!("kaowu_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("CREATE DATABASE");
+    admin.close().await;
+    let url = match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("KAOWU_TEST_POSTGRES_URL must end with /DATABASE"),
+    };
+    (name, url)
+}
+
+pub struct Options {
+    pub settings: BTreeMap<String, String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { settings: BTreeMap::new() }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Options::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (postgres_database, database_url) = match backend {
+        Backend::Sqlite => (None, format!("sqlite://{}", data_dir.path().join("kaowu.db").display())),
+        Backend::Postgres => {
+            let (name, url) = create_postgres_database().await;
+            (Some(name), url)
+        }
+    };
+    let mut settings: BTreeMap<String, String> = [
+        ("listen", "127.0.0.1:0".to_string()),
+        ("data_dir", data_dir.path().display().to_string()),
+        ("database_url", database_url),
+        ("pii_key", TEST_PII_KEY.to_string()),
+        ("pii_index_key", TEST_INDEX_KEY.to_string()),
+        ("secure_cookies", "false".to_string()),
+        ("hash_workers", "2".to_string()),
+        ("hash_queue", "64".to_string()),
+        ("db_max_connections", "5".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    settings.extend(options.settings);
+    let config = Config::load(&Sources { file: None, overrides: settings }, Mode::Serve, &HashMap::new()).expect("test config");
+    let app = Application::build(&config).await.expect("application builds");
+    let base = format!("http://{}", app.local_addr());
+    let store = app.state().store.clone();
+    let (shutdown, signal) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.run_until(async move {
+            let _ = signal.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client");
+    TestApp { base, client, store, backend, data_dir, shutdown: Some(shutdown), server: Some(server), postgres_database }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = self.client.post(self.url(path)).json(body).send().await.expect("request");
+        status_and_json(response).await
+    }
+
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        status_and_json(request.send().await.expect("request")).await
+    }
+
+    /// Registers through the API and returns the bearer token.
+    pub async fn register(&self, body: &Value) -> String {
+        let (status, json) = self.post_json("/api/v1/accounts", body).await;
+        assert_eq!(status, 201, "registration failed: {json}");
+        json["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+
+    async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(name) = self.postgres_database.take() {
+            // Dropping happens outside the test's runtime, on a thread of its own.
+            let store = self.store.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                runtime.block_on(async move {
+                    store.db.close().await;
+                    if let Ok(admin) = sqlx::PgPool::connect(&postgres_admin_url()).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin).await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, json)
+}
+
+/// A valid resident ID number (GB 11643) unique to this call.
+pub fn unique_resident_id() -> String {
+    let n = uuid::Uuid::new_v4().as_u128();
+    let day = 1 + (n % 28) as u32;
+    let seq = (n >> 8) % 1000;
+    let region = 110101 + ((n >> 20) % 5) as u32;
+    let year = 1970 + ((n >> 32) % 30) as u32;
+    let first17 = format!("{region:06}{year:04}05{day:02}{seq:03}");
+    format!("{first17}{}", domain::id_number::gb11643_check_char(&first17).unwrap())
+}
+
+pub fn unique_username() -> String {
+    format!("u{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+pub const PASSWORD: &str = "Kw7!river2026";
+
+pub fn registration(username: &str, name: &str, id_number: &str) -> Value {
+    json!({
+        "username": username,
+        "password": PASSWORD,
+        "name": name,
+        "id_type": "resident_id",
+        "id_number": id_number,
+        "security_question": "您的出生地是？",
+        "security_answer": "北京",
+        "name_uses_pinyin": false,
+        "accept_notice": true,
+        "accept_privacy": true,
+        "confirm": {"name": name, "id_type": "resident_id", "id_number": id_number}
+    })
+}
+
+/// Runs each listed scenario once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::support::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::support::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the kaowu demo: SQLite under ./data, demo data, zero setup. Extra arguments go to `kaowu demo`
+# (e.g. --listen 0.0.0.0:8080). KAOWU_DATABASE_URL=postgres://… puts the demo on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_rust
+log "building kaowu (the first build takes a few minutes)"
+cargo build --locked -p kaowu
+exec "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/kaowu" demo "$@"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: domain unit and property tests, black-box HTTP tests on SQLite and on PostgreSQL, the
+# OpenAPI snapshot, process tests of the binary, and the browser tests (Playwright driving Debian's Chromium,
+# with axe-core). Installs and starts what it needs. Nothing is skipped: a missing PostgreSQL or browser fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+started=$(date +%s)
+
+ensure_rust
+apt_install chromium fonts-noto-cjk fonts-babelstone-han
+command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+
+# PostgreSQL: use the one on 127.0.0.1:5432 (trust auth on this project's machines); start or install it if absent.
+export KAOWU_TEST_POSTGRES_URL="${KAOWU_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+pg_up() { python3 - "$KAOWU_TEST_POSTGRES_URL" <<'PY'
+import socket, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+s = socket.socket(); s.settimeout(1)
+sys.exit(0 if s.connect_ex((u.hostname or "127.0.0.1", u.port or 5432)) == 0 else 1)
+PY
+}
+if ! pg_up; then
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    apt_install postgresql
+    # A fresh Debian cluster wants a password over TCP: give the test user one.
+    as_root su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'kaowu-test'\"" || true
+    export KAOWU_TEST_POSTGRES_URL="postgres://postgres:kaowu-test@127.0.0.1:5432/postgres"
+  fi
+  log "starting PostgreSQL"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start || true
+  for _ in $(seq 1 50); do pg_up && break; sleep 0.2; done
+  pg_up || { echo "PostgreSQL is not reachable at $KAOWU_TEST_POSTGRES_URL" >&2; exit 1; }
+fi
+
+log "cargo tests (unit, property, HTTP on SQLite and PostgreSQL, process)"
+cargo test --locked --workspace
+
+log "browser tests (Playwright + Debian Chromium + axe-core)"
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+KAOWU_BIN="$target_dir/debug/kaowu" CHROMIUM=/usr/bin/chromium bash e2e/run.sh
+
+log "all tests passed in $(( $(date +%s) - started ))s"

@@ -26,6 +26,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("hash_workers", "concurrent argon2 hashes (default: number of cores)"),
     ("hash_queue", "hash requests allowed to wait before 503 (default 8)"),
     ("trust_forwarded_for", "take the client address from X-Forwarded-For (default false)"),
+    ("rare_char_font", "TrueType font cut into web-font blocks for rare characters (default: Debian's BabelStone Han)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
 ];
@@ -113,6 +114,9 @@ impl Config {
         }
         if let Some(v) = get("trust_forwarded_for") {
             web.trust_forwarded_for = parse_bool("trust_forwarded_for", v)?;
+        }
+        if let Some(v) = get("rare_char_font") {
+            web.rare_char_font = PathBuf::from(v);
         }
         let mut db = store::DbOptions::default();
         if let Some(v) = get("db_max_connections") {

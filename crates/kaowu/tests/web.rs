@@ -231,3 +231,24 @@ async fn openapi_document_matches_the_snapshot() {
     assert_eq!(status, 200);
     assert_eq!(served, document);
 }
+
+#[tokio::test]
+async fn serves_a_web_font_for_rare_characters_by_block() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let page = app.client.get(app.url("/register")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("/assets/rare-font.css"));
+    let css = app.client.get(app.url("/assets/rare-font.css")).send().await.unwrap().text().await.unwrap();
+    if css.is_empty() {
+        assert!(std::env::var("CI").is_err(), "fonts-babelstone-han must be installed in CI");
+        return;
+    }
+    assert!(css.contains("src:url(/assets/fonts/rare/2A600.ttf)") && css.contains("unicode-range:U+2A600-2A6FF"));
+    let font = app.client.get(app.url("/assets/fonts/rare/2A600.ttf")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(font.status().as_u16(), 200);
+    assert_eq!(font.headers()["content-type"], "font/ttf");
+    assert_eq!(font.headers()["content-encoding"], "gzip");
+    for bad in ["2A601.ttf", "zz.ttf", "2A600.woff", "FFFFFFFFFF.ttf"] {
+        let response = app.client.get(app.url(&format!("/assets/fonts/rare/{bad}"))).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 404, "{bad}");
+    }
+}

@@ -6,6 +6,7 @@ pub mod http;
 pub mod i18n;
 pub mod observability;
 pub mod passwords;
+pub mod rare_font;
 pub mod sessions;
 pub mod state;
 

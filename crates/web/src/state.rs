@@ -18,8 +18,10 @@ pub struct WebSettings {
     pub privacy_policy_version: String,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
-    /// Minutes the double-entry step may take before the first entry must be repeated.
+    /// Seconds the double-entry step may take before the first entry must be repeated.
     pub registration_confirm_secs: i64,
+    /// A wide-coverage CJK font cut into web-font blocks for rare characters; absent file = no web font.
+    pub rare_char_font: std::path::PathBuf,
 }
 
 impl Default for WebSettings {
@@ -33,6 +35,7 @@ impl Default for WebSettings {
             privacy_policy_version: "2026-11".into(),
             trust_forwarded_for: false,
             registration_confirm_secs: 30 * 60,
+            rare_char_font: "/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf".into(),
         }
     }
 }
@@ -47,6 +50,7 @@ pub struct Inner {
     /// Loaded once at start: reference data changes by migration or import, followed by a restart.
     pub id_types: Vec<IdTypeRow>,
     pub metrics: PrometheusHandle,
+    pub rare_font: Option<crate::rare_font::RareFont>,
 }
 
 impl std::ops::Deref for AppState {
@@ -61,7 +65,12 @@ impl AppState {
         let id_types = store.db.enabled_id_types().await?;
         let hasher = Hasher::new(settings.hash_workers, settings.hash_queue);
         domain::rare_chars::warm_up();
-        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics: crate::observability::metrics_handle() })))
+        let rare_font = crate::rare_font::RareFont::open(settings.rare_char_font.clone());
+        if rare_font.is_none() {
+            tracing::warn!(path = %settings.rare_char_font.display(), "rare-character font not found: pages rely on the device's fonts");
+        }
+        let metrics = crate::observability::metrics_handle();
+        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics, rare_font })))
     }
 
     pub fn id_type_name(&self, code: &str, lang: crate::i18n::Lang) -> String {

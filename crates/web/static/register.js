@@ -13,7 +13,19 @@
   function remember(input) {
     target = input;
     const len = input.value.length;
-    caret = { start: input.selectionStart ?? len, end: input.selectionEnd ?? len };
+    const start = input.selectionStart ?? len;
+    const end = input.selectionEnd ?? len;
+    // Tabbing into a filled field selects all of it: that is no place chosen by the candidate, and a character
+    // button must not replace the whole name then. Insert at the end instead.
+    caret = start === 0 && end === len ? { start: len, end: len } : { start: start, end: end };
+  }
+
+  // A field the candidate has not put the cursor in yet (e.g. filled in by the server after an error) gets
+  // the character at the end, not at position 0.
+  function rememberEnd(input) {
+    target = input;
+    const len = input.value.length;
+    caret = { start: len, end: len };
   }
 
   // Inserts at the remembered cursor position, replacing any selection, and puts the cursor after it.
@@ -40,7 +52,7 @@
   document.querySelectorAll("[data-insert-dot]").forEach(function (button) {
     button.addEventListener("click", function () {
       const input = document.getElementById(button.dataset.insertDot);
-      if (target !== input) remember(input);
+      if (target !== input) rememberEnd(input);
       insert(input, MIDDLE_DOT);
     });
   });
@@ -48,11 +60,13 @@
   document.querySelectorAll("[data-rare-picker]").forEach(function (button) {
     button.addEventListener("click", function () {
       const input = document.getElementById(button.dataset.rarePicker);
-      if (target !== input) remember(input);
+      if (target !== input) rememberEnd(input);
       results.replaceChildren();
       status.textContent = "";
       dialog.showModal();
+      // The last reading stays, selected: typing replaces it, Enter searches it again.
       pinyinInput.focus();
+      pinyinInput.select();
     });
   });
 

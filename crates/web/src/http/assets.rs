@@ -1,10 +1,17 @@
-//! Our own CSS and JavaScript, compiled into the binary (nothing from a CDN, nothing fetched at run time).
+//! Our own CSS and JavaScript, compiled into the binary (nothing from a CDN, nothing fetched at run time), and
+//! the rare-character web font. Only these static assets are compressed: pages that echo form input next to a
+//! CSRF token are not, so compression cannot leak the token (BREACH).
 
+use crate::error::ApiError;
+use crate::rare_font::RareFont;
 use crate::state::AppState;
 use axum::Router;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use std::sync::OnceLock;
+use tower_http::compression::CompressionLayer;
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 const REGISTER_JS: &str = include_str!("../../static/register.js");
@@ -13,6 +20,33 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
         .route("/assets/register.js", get(|| async { asset("text/javascript; charset=utf-8", REGISTER_JS) }))
+        .route("/assets/rare-font.css", get(rare_font_css))
+        .route("/assets/fonts/rare/{block}", get(rare_font_block))
+        .layer(CompressionLayer::new())
+}
+
+async fn rare_font_css(State(state): State<AppState>) -> impl IntoResponse {
+    static CSS: OnceLock<String> = OnceLock::new();
+    let css = if state.rare_font.is_some() { CSS.get_or_init(RareFont::stylesheet).as_str() } else { "" };
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")], css.to_string())
+}
+
+/// `/assets/fonts/rare/2A600.ttf`: the block of rare characters starting at U+2A600.
+async fn rare_font_block(State(state): State<AppState>, Path(block): Path<String>) -> Response {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "request.not_found").into_response();
+    let Some(first) = block.strip_suffix(".ttf").and_then(|hex| u32::from_str_radix(hex, 16).ok()) else {
+        return not_found();
+    };
+    // Cutting a block parses a large font: keep it off the async workers.
+    let cut = tokio::task::spawn_blocking(move || state.rare_font.as_ref().and_then(|font| font.block(first))).await.ok().flatten();
+    match cut {
+        Some(bytes) => (
+            [(header::CONTENT_TYPE, "font/ttf"), (header::CACHE_CONTROL, "public, max-age=2592000, immutable")],
+            bytes.as_ref().clone(),
+        )
+            .into_response(),
+        None => not_found(),
+    }
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

@@ -1,0 +1,124 @@
+//! A web font for rare characters (domain.md §2): many phones and PCs have no glyphs for CJK Extension B and
+//! beyond, so a name with 𪚥 would show as an empty box. kaowu cuts a wide-coverage font (Debian's BabelStone
+//! Han) into blocks of 256 code points, declared with `unicode-range`; a browser downloads only the blocks whose
+//! characters the page actually shows. Blocks are cut on first request and kept in memory.
+
+use allsorts::binary::read::ReadScope;
+use allsorts::font::MatchingPresentation;
+use allsorts::font_data::FontData;
+use allsorts::subset::{CmapTarget, SubsetProfile, subset};
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub const BLOCK_SIZE: u32 = 256;
+pub const FAMILY: &str = "KaowuRare";
+
+/// Extension A, and Extensions B–I with the compatibility supplement: where common CJK fonts stop.
+const RANGES: [(u32, u32); 2] = [(0x3400, 0x4DBF), (0x20000, 0x323AF)];
+
+pub struct RareFont {
+    path: PathBuf,
+    bytes: OnceLock<Option<Arc<Vec<u8>>>>,
+    blocks: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
+}
+
+impl RareFont {
+    /// `None` when the font file is absent: pages then fall back to the fonts the device has.
+    pub fn open(path: PathBuf) -> Option<RareFont> {
+        path.is_file().then(|| RareFont { path, bytes: OnceLock::new(), blocks: Mutex::new(HashMap::new()) })
+    }
+
+    /// The `@font-face` rules, one per block.
+    pub fn stylesheet() -> String {
+        let mut css = String::from("/* Rare CJK characters, cut by unicode-range; only used blocks are downloaded. */\n");
+        for first in block_starts() {
+            let last = (first + BLOCK_SIZE - 1).min(range_end(first));
+            let _ = writeln!(
+                css,
+                "@font-face{{font-family:\"{FAMILY}\";src:url(/assets/fonts/rare/{first:X}.ttf) format(\"truetype\");unicode-range:U+{first:X}-{last:X};font-display:swap}}"
+            );
+        }
+        css
+    }
+
+    /// The subset font for the block starting at `first`, or `None` if that is not a block.
+    pub fn block(&self, first: u32) -> Option<Arc<Vec<u8>>> {
+        if !block_starts().any(|b| b == first) {
+            return None;
+        }
+        if let Some(cached) = self.blocks.lock().ok()?.get(&first) {
+            return Some(Arc::clone(cached));
+        }
+        let bytes = self.bytes.get_or_init(|| std::fs::read(&self.path).ok().map(Arc::new)).as_ref()?;
+        let cut = match cut_block(bytes, first) {
+            Ok(cut) => Arc::new(cut),
+            Err(error) => {
+                tracing::warn!(block = first, error = %error, "cutting a rare-character font block failed");
+                return None;
+            }
+        };
+        self.blocks.lock().ok()?.insert(first, Arc::clone(&cut));
+        Some(cut)
+    }
+}
+
+fn range_end(first: u32) -> u32 {
+    RANGES.iter().find(|(lo, hi)| (*lo..=*hi).contains(&first)).map(|(_, hi)| *hi).unwrap_or(first)
+}
+
+fn block_starts() -> impl Iterator<Item = u32> {
+    RANGES.into_iter().flat_map(|(lo, hi)| (lo..=hi).step_by(BLOCK_SIZE as usize))
+}
+
+fn cut_block(font_bytes: &[u8], first: u32) -> Result<Vec<u8>, String> {
+    let scope = ReadScope::new(font_bytes);
+    let font_file = scope.read::<FontData<'_>>().map_err(|e| e.to_string())?;
+    let provider = font_file.table_provider(0).map_err(|e| e.to_string())?;
+    let mut font = allsorts::Font::new(provider).map_err(|e| e.to_string())?;
+    let mut glyphs = vec![0u16];
+    let last = (first + BLOCK_SIZE - 1).min(range_end(first));
+    for ch in (first..=last).filter_map(char::from_u32) {
+        let (glyph, _) = font.lookup_glyph_index(ch, MatchingPresentation::NotRequired, None);
+        if glyph != 0 && !glyphs.contains(&glyph) {
+            glyphs.push(glyph);
+        }
+    }
+    subset(&font.font_table_provider, &glyphs, &SubsetProfile::Minimal, CmapTarget::Unicode).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BABELSTONE: &str = "/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf";
+
+    #[test]
+    fn stylesheet_covers_extension_b_to_i() {
+        let css = RareFont::stylesheet();
+        assert!(css.contains("unicode-range:U+2A600-2A6FF"), "the block of 𪚥 (U+2A6A5)");
+        assert!(css.contains("unicode-range:U+32300-323AF"), "the last block ends with the range");
+        assert!(!css.contains("U+4E00"), "common characters come from the device's fonts");
+    }
+
+    #[test]
+    fn cuts_a_block_with_the_glyphs_of_its_characters() {
+        let Some(font) = RareFont::open(BABELSTONE.into()) else {
+            assert!(std::env::var("CI").is_err(), "fonts-babelstone-han must be installed in CI");
+            eprintln!("skipping: {BABELSTONE} not installed (scripts/test.sh installs it)");
+            return;
+        };
+        assert!(font.block(0x2A601).is_none(), "not a block start");
+        let cut = font.block(0x2A600).expect("block cut");
+        assert!(cut.len() < 400_000, "a block is small enough for a phone: {} bytes", cut.len());
+        let scope = ReadScope::new(&cut);
+        let data = scope.read::<FontData<'_>>().unwrap();
+        let mut subset = allsorts::Font::new(data.table_provider(0).unwrap()).unwrap();
+        let (glyph, _) = subset.lookup_glyph_index('𪚥', MatchingPresentation::NotRequired, None);
+        assert_ne!(glyph, 0, "𪚥 is in the cut font's cmap");
+        let (outside, _) = subset.lookup_glyph_index('张', MatchingPresentation::NotRequired, None);
+        assert_eq!(outside, 0, "characters of other blocks are not");
+        assert!(Arc::ptr_eq(&cut, &font.block(0x2A600).unwrap()), "cached after the first cut");
+    }
+}

@@ -146,6 +146,26 @@ async fn page_forms_need_the_csrf_token_and_keep_what_was_typed(backend: Backend
 
     let response = app.client.post(app.url("/login")).form(&[("csrf_token", "x"), ("login", "a"), ("password", "b")]).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 403);
+
+    // Bodies the forms never send still get a 4xx with a code, never a 5xx.
+    let huge = format!("username={}", "a".repeat(100_000));
+    let cases: Vec<(&str, &str, String, u16)> = vec![
+        ("/register", "application/x-www-form-urlencoded", huge, 413),
+        ("/login", "application/json", "{}".into(), 415),
+        ("/register/confirm", "application/x-www-form-urlencoded", "%%%=%%%&&&".into(), 422),
+    ];
+    for (path, content_type, body, status) in cases {
+        let response = app.client.post(app.url(path)).header("content-type", content_type).body(body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path} {content_type}");
+        let is_page = response.headers()["content-type"].to_str().unwrap().starts_with("text/html");
+        let text = response.text().await.unwrap();
+        if is_page {
+            assert!(text.contains("确认步骤已超时"), "a page explains what to do: {text:.200}");
+        } else {
+            let error: Value = serde_json::from_str(&text).unwrap();
+            assert!(error["code"].as_str().unwrap().starts_with("request."), "{error}");
+        }
+    }
 }
 
 async fn page_login_and_logout(backend: Backend) {

@@ -51,7 +51,7 @@ impl Application {
     /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let state = self.state.clone();
-        let housekeeping = tokio::spawn(purge_expired_sessions(state.clone()));
+        let housekeeping = tokio::spawn(housekeeping(state.clone()));
         let app = web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
         housekeeping.abort();
@@ -60,14 +60,18 @@ impl Application {
     }
 }
 
-async fn purge_expired_sessions(state: web::AppState) {
+async fn housekeeping(state: web::AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        match state.store.purge_expired_sessions(web::state::now()).await {
+        let now = web::state::now();
+        match state.store.purge_expired_sessions(now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "expired sessions removed"),
             Err(error) => tracing::warn!(error = %error, "session purge failed"),
+        }
+        if let Err(error) = state.store.purge_idempotency_keys(now).await {
+            tracing::warn!(error = %error, "idempotency key purge failed");
         }
     }
 }

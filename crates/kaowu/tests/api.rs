@@ -19,6 +19,7 @@ on_both_databases!(
     id_numbers_are_encrypted_at_rest,
     sessions_expire_when_idle,
     identity_cannot_be_changed_by_the_candidate,
+    retries_with_an_idempotency_key_get_the_first_answer,
 );
 
 async fn lists_id_types_as_data(backend: Backend) {
@@ -326,4 +327,41 @@ async fn identity_cannot_be_changed_by_the_candidate(backend: Backend) {
     }
     let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
     assert_eq!(me["name"], "冯一");
+}
+
+async fn retries_with_an_idempotency_key_get_the_first_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = registration(&unique_username(), "韩梅", &unique_resident_id());
+    let send = |key: &'static str, body: Value| {
+        let (client, url) = (app.client.clone(), app.url("/api/v1/accounts"));
+        async move {
+            let response = client.post(url).header("idempotency-key", key).json(&body).send().await.unwrap();
+            let replayed = response.headers().get("idempotent-replayed").is_some();
+            let (status, json) = support::status_and_json(response).await;
+            (status, json, replayed)
+        }
+    };
+    let (status, first, replayed) = send("reg-0001", body.clone()).await;
+    assert_eq!((status, replayed), (201, false), "{first}");
+    let (status, again, replayed) = send("reg-0001", body.clone()).await;
+    assert_eq!((status, replayed), (201, true), "the retry is answered from the first result");
+    assert_eq!(again, first, "same account and the same session token");
+    let (status, me) = app.get_json("/api/v1/me", again["token"].as_str()).await;
+    assert_eq!(status, 200, "{me}");
+
+    let mut other = body.clone();
+    other["username"] = json!(unique_username());
+    let (status, error, _) = send("reg-0001", other).await;
+    assert_eq!(status, 422);
+    assert_eq!(error["code"], "idempotency.key_reused");
+    // Without the key the same body is a new attempt, and a duplicate.
+    let (status, error) = app.post_json("/api/v1/accounts", &body).await;
+    assert_eq!((status, error["code"].as_str()), (409, Some("id_number.taken")));
+    let response = app.client.post(app.url("/api/v1/sessions")).header("idempotency-key", "bad key ✗").json(&json!({})).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    // Stored answers are sealed: the token is not in the table in clear.
+    let stored: Vec<Vec<u8>> = store::on_db!(&app.store.db, pool =>
+        sqlx::query_scalar("SELECT response_ciphertext FROM idempotency_keys").fetch_all(pool).await).unwrap();
+    let token = first["token"].as_str().unwrap();
+    assert!(stored.iter().all(|c| !String::from_utf8_lossy(c).contains(token)));
 }

@@ -4,6 +4,7 @@
 
 mod db;
 pub mod accounts;
+pub mod idempotency;
 pub mod pii;
 pub mod reference;
 pub mod sessions;

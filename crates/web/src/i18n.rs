@@ -138,6 +138,9 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
         "request.method_not_allowed" => ("不支持该请求方法。", "Method not allowed."),
         "request.timeout" => ("请求处理超时，请稍后重试。", "The request timed out; please try again."),
         "rare_chars.query" => ("请输入拼音（1–12 个字母），例如 yan。", "Enter pinyin (1–12 letters), e.g. yan."),
+        "idempotency.key_invalid" => ("Idempotency-Key 须为 1–128 个可见 ASCII 字符。", "Idempotency-Key must be 1–128 visible ASCII characters."),
+        "idempotency.key_reused" => ("该 Idempotency-Key 已用于另一请求。", "This Idempotency-Key was used for a different request."),
+        "idempotency.in_progress" => ("相同请求正在处理中，请稍后重试。", "The same request is still being processed; retry shortly."),
         "service.busy" => ("当前访问人数较多，请稍后再试。", "The service is busy; please try again shortly."),
         _ => ("系统繁忙，请稍后再试。", "Something went wrong; please try again later."),
     };

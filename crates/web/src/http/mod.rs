@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(pages::router())
-        .merge(api::router())
+        .merge(api::router(state.clone()))
         .merge(ops::router())
         .merge(assets::router())
         .fallback(not_found)

@@ -26,6 +26,7 @@ pub struct SessionCreated {
 
 /// Logs in with a password.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = LoginBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 128 visible ASCII characters; a retry with the same key and body within 24 h returns the first response (marked `Idempotent-Replayed: true`)")),
     responses(
         (status = 201, body = SessionCreated),
         (status = 400, description = "Missing fields", body = ErrorBody),

@@ -272,3 +272,25 @@ async fn serves_a_web_font_for_rare_characters_by_block() {
         assert_eq!(response.status().as_u16(), 404, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn browsers_get_error_pages_and_the_language_switch_returns_to_a_usable_page() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let page = app.client.get(app.url("/no/such/page")).header("accept", "text/html,*/*").send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 404);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("页面或接口不存在"));
+    let api = app.client.get(app.url("/api/v1/no-such")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(api.headers()["content-type"], "application/json", "the API always answers JSON");
+    let confirm = app.client.get(app.url("/register/confirm")).send().await.unwrap();
+    assert_eq!(confirm.status().as_u16(), 303, "the double-entry URL opened directly starts registration again");
+
+    let form = app.client.get(app.url("/register/form?accept_notice=on&accept_privacy=on")).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("back=%2Fregister%2Fform%3Faccept_notice%3Don%26accept_privacy%3Don"), "query kept, encoded");
+    let switched = app.client.get(app.url("/lang?to=en&back=%2Flogin%3Fbye%3D1")).send().await.unwrap();
+    assert_eq!(switched.headers()["location"], "/login?bye=1");
+    let login = app.client.get(app.url("/login?bye=1")).send().await.unwrap().text().await.unwrap();
+    assert!(login.contains("You have logged out."), "the language cookie sticks and logout is acknowledged");
+    let evil = app.client.get(app.url("/lang?to=en&back=%2F%2Fevil.example")).send().await.unwrap();
+    assert_eq!(evil.headers()["location"], "/", "no open redirect");
+}

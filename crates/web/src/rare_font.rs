@@ -9,7 +9,7 @@ use allsorts::font_data::FontData;
 use allsorts::subset::{CmapTarget, SubsetProfile, subset};
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub const BLOCK_SIZE: u32 = 256;
@@ -20,14 +20,31 @@ const RANGES: [(u32, u32); 2] = [(0x3400, 0x4DBF), (0x20000, 0x323AF)];
 
 pub struct RareFont {
     path: PathBuf,
-    bytes: OnceLock<Option<Arc<Vec<u8>>>>,
     blocks: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
+}
+
+type ParsedFont = allsorts::Font<allsorts::font_data::DynamicFontTableProvider<'static>>;
+
+/// Each font file is read and parsed once per process and kept for its lifetime: re-parsing a 50 MB font for
+/// every block made the first page with many rare characters wait for seconds.
+fn parsed(path: &Path) -> Option<&'static Mutex<ParsedFont>> {
+    static FONTS: OnceLock<Mutex<HashMap<PathBuf, &'static Mutex<ParsedFont>>>> = OnceLock::new();
+    let mut fonts = FONTS.get_or_init(Default::default).lock().ok()?;
+    if let Some(font) = fonts.get(path) {
+        return Some(font);
+    }
+    let bytes: &'static [u8] = Box::leak(std::fs::read(path).ok()?.into_boxed_slice());
+    let font_data = ReadScope::new(bytes).read::<FontData<'static>>().ok()?;
+    let font = allsorts::Font::new(font_data.table_provider(0).ok()?).ok()?;
+    let font: &'static Mutex<ParsedFont> = Box::leak(Box::new(Mutex::new(font)));
+    fonts.insert(path.to_path_buf(), font);
+    Some(font)
 }
 
 impl RareFont {
     /// `None` when the font file is absent: pages then fall back to the fonts the device has.
     pub fn open(path: PathBuf) -> Option<RareFont> {
-        path.is_file().then(|| RareFont { path, bytes: OnceLock::new(), blocks: Mutex::new(HashMap::new()) })
+        path.is_file().then(|| RareFont { path, blocks: Mutex::new(HashMap::new()) })
     }
 
     /// The `@font-face` rules, one per block.
@@ -51,8 +68,8 @@ impl RareFont {
         if let Some(cached) = self.blocks.lock().ok()?.get(&first) {
             return Some(Arc::clone(cached));
         }
-        let bytes = self.bytes.get_or_init(|| std::fs::read(&self.path).ok().map(Arc::new)).as_ref()?;
-        let cut = match cut_block(bytes, first) {
+        let mut font = parsed(&self.path)?.lock().ok()?;
+        let cut = match cut_block(&mut font, first) {
             Ok(cut) => Arc::new(cut),
             Err(error) => {
                 tracing::warn!(block = first, error = %error, "cutting a rare-character font block failed");
@@ -72,11 +89,7 @@ fn block_starts() -> impl Iterator<Item = u32> {
     RANGES.into_iter().flat_map(|(lo, hi)| (lo..=hi).step_by(BLOCK_SIZE as usize))
 }
 
-fn cut_block(font_bytes: &[u8], first: u32) -> Result<Vec<u8>, String> {
-    let scope = ReadScope::new(font_bytes);
-    let font_file = scope.read::<FontData<'_>>().map_err(|e| e.to_string())?;
-    let provider = font_file.table_provider(0).map_err(|e| e.to_string())?;
-    let mut font = allsorts::Font::new(provider).map_err(|e| e.to_string())?;
+fn cut_block(font: &mut ParsedFont, first: u32) -> Result<Vec<u8>, String> {
     let mut glyphs = vec![0u16];
     let last = (first + BLOCK_SIZE - 1).min(range_end(first));
     for ch in (first..=last).filter_map(char::from_u32) {

@@ -75,13 +75,23 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found(request: Request) -> Response {
-    ApiError::new(StatusCode::NOT_FOUND, "request.not_found").in_lang(request_lang(request.headers())).into_response()
+    answer_error(&request, ApiError::new(StatusCode::NOT_FOUND, "request.not_found"))
 }
 
 async fn method_not_allowed(request: Request) -> Response {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.method_not_allowed")
-        .in_lang(request_lang(request.headers()))
-        .into_response()
+    answer_error(&request, ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.method_not_allowed"))
+}
+
+/// A page for a browser outside the API, JSON for everyone else.
+fn answer_error(request: &Request, error: ApiError) -> Response {
+    let lang = request_lang(request.headers());
+    let wants_page = !request.uri().path().starts_with("/api/")
+        && request
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if wants_page { pages::error_page(lang, error) } else { error.in_lang(lang).into_response() }
 }
 
 /// Framework rejections (a form that does not parse, a body over the limit, a timeout) come back as plain

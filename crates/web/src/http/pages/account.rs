@@ -7,7 +7,7 @@ use crate::sessions::{SESSION_COOKIE, start_session};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::Cookie;
@@ -27,14 +27,22 @@ struct LoginPage {
     c: Chrome,
     login: String,
     errors: FormErrors,
+    logged_out: bool,
 }
 
-pub async fn login_page(ctx: PageCtx) -> Response {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginQuery {
+    bye: Option<String>,
+}
+
+pub async fn login_page(ctx: PageCtx, Query(query): Query<LoginQuery>) -> Response {
     if ctx.session.0.is_some() {
         return Redirect::to("/me").into_response();
     }
     let c = ctx.chrome("登录", "Log in");
-    ctx.render(StatusCode::OK, LoginPage { c, login: String::new(), errors: FormErrors::default() })
+    let page = LoginPage { c, login: String::new(), errors: FormErrors::default(), logged_out: query.bye.is_some() };
+    ctx.render(StatusCode::OK, page)
 }
 
 pub async fn login(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<LoginForm>) -> Response {
@@ -42,7 +50,7 @@ pub async fn login(State(state): State<AppState>, ctx: PageCtx, Form(form): Form
     let failed = |ctx: PageCtx, status: StatusCode, code: &str, login: String| {
         let c = ctx.chrome("登录", "Log in");
         let errors = FormErrors::general(code, lang);
-        let mut response = ctx.render(status, LoginPage { c, login, errors });
+        let mut response = ctx.render(status, LoginPage { c, login, errors, logged_out: false });
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(1));
         }

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/lang", get(switch_language))
         .route("/register", get(register::notice).post(register::submit))
         .route("/register/form", get(register::form))
-        .route("/register/confirm", post(register::confirm))
+        .route("/register/confirm", get(|| async { Redirect::to("/register") }).post(register::confirm))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
         .route("/me", get(me::page))
@@ -44,7 +44,8 @@ pub struct PageCtx {
     pub csrf: String,
     pub session: PageSession,
     pub client: Client,
-    pub path: String,
+    /// Where the language switch returns to (already percent-encoded for the query string).
+    pub back: String,
     pub secure_cookies: bool,
 }
 
@@ -65,8 +66,33 @@ impl FromRequestParts<AppState> for PageCtx {
                 token
             }
         };
-        Ok(PageCtx { lang, jar, csrf, session, client, path: parts.uri.path().to_string(), secure_cookies })
+        let back = percent_encode(&return_address(&parts.method, &parts.uri));
+        Ok(PageCtx { lang, jar, csrf, session, client, back, secure_cookies })
     }
+}
+
+/// The page to show again after switching language: the same URL for pages fetched with GET; for pages shown
+/// in answer to a form (POST), the GET page that starts that form again.
+fn return_address(method: &Method, uri: &Uri) -> String {
+    if method == Method::GET {
+        return uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    }
+    match uri.path() {
+        "/register" | "/register/confirm" => "/register/form?accept_notice=on&accept_privacy=on".into(),
+        "/login" => "/login".into(),
+        _ => "/".into(),
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
@@ -84,7 +110,7 @@ impl PageCtx {
             title: self.lang.pick(title_zh, title_en).to_string(),
             csrf: self.csrf.clone(),
             logged_in: self.session.0.is_some(),
-            path: self.path.clone(),
+            back: self.back.clone(),
         }
     }
 
@@ -107,7 +133,7 @@ pub struct Chrome {
     pub title: String,
     pub csrf: String,
     pub logged_in: bool,
-    pub path: String,
+    pub back: String,
 }
 
 impl Chrome {
@@ -210,7 +236,7 @@ struct ErrorPage {
 
 /// A page for failures outside any form: generic text, details only in the log.
 pub fn error_page(lang: Lang, error: ApiError) -> Response {
-    let c = Chrome { lang, title: lang.pick("出错了", "Error").to_string(), csrf: String::new(), logged_in: false, path: "/".into() };
+    let c = Chrome { lang, title: lang.pick("出错了", "Error").to_string(), csrf: String::new(), logged_in: false, back: "%2F".into() };
     let message = error_message(error.code(), None, lang);
     let status = error.status;
     match (ErrorPage { c, message }).render() {

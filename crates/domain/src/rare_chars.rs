@@ -57,25 +57,38 @@ pub fn warm_up() -> usize {
     index().len()
 }
 
+/// A reading to search for: 1–12 letters, lower case, "ü" written "v", tone digits dropped ("Zhe2" → "zhe").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinyinQuery(String);
+
+impl PinyinQuery {
+    pub fn parse(field: &str, raw: &str) -> Result<PinyinQuery, crate::FieldError> {
+        let trimmed = raw.trim();
+        let valid_input = trimmed.chars().count() <= MAX_QUERY_LEN
+            && trimmed.chars().all(|c| c.is_ascii_alphanumeric() || c == 'ü' || c == 'Ü');
+        let wanted: String = trimmed
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .map(|c| if c == 'ü' || c == 'Ü' { 'v' } else { c.to_ascii_lowercase() })
+            .collect();
+        if !valid_input || wanted.is_empty() {
+            return Err(crate::FieldError::new(field, "rare_chars.query"));
+        }
+        Ok(PinyinQuery(wanted))
+    }
+}
+
 /// Characters one of whose readings is the query (tones and case ignored, "ü" may be typed as "v");
 /// if none reads exactly so, those with a reading that starts with it.
-pub fn search(query: &str) -> Vec<&'static RareChar> {
-    let wanted: String = query
-        .trim()
-        .chars()
-        .filter(|c| !c.is_ascii_digit())
-        .map(|c| if c == 'ü' || c == 'Ü' { 'v' } else { c.to_ascii_lowercase() })
-        .collect();
-    if wanted.is_empty() || wanted.chars().count() > MAX_QUERY_LEN || !wanted.chars().all(|c| c.is_ascii_lowercase()) {
-        return Vec::new();
-    }
+pub fn search(query: &PinyinQuery) -> Vec<&'static RareChar> {
+    let wanted = &query.0;
     let matches = |exact: bool| -> Vec<&'static RareChar> {
         index()
             .iter()
             .filter(|rc| {
                 rc.plain.iter().any(|p| {
                     let p = p.replace('ü', "v");
-                    if exact { p == wanted } else { p.starts_with(&wanted) }
+                    if exact { &p == wanted } else { p.starts_with(wanted.as_str()) }
                 })
             })
             .take(MAX_RESULTS)
@@ -99,6 +112,10 @@ mod tests {
         assert!(!is_gb2312_hanzi('A'));
     }
 
+    fn search(raw: &str) -> Vec<&'static RareChar> {
+        PinyinQuery::parse("pinyin", raw).map(|q| super::search(&q)).unwrap_or_default()
+    }
+
     #[test]
     fn finds_rare_characters_by_pinyin() {
         let yan: Vec<char> = search("yan").iter().map(|r| r.ch).collect();
@@ -116,8 +133,9 @@ mod tests {
 
     #[test]
     fn rejects_odd_queries() {
-        assert!(search("").is_empty());
-        assert!(search("<script>").is_empty());
-        assert!(search(&"a".repeat(40)).is_empty());
+        for raw in ["", "  ", "123", "<script>", "中", &"a".repeat(40)] {
+            assert_eq!(PinyinQuery::parse("pinyin", raw).unwrap_err().code, "rare_chars.query", "{raw:?}");
+        }
+        assert_eq!(PinyinQuery::parse("pinyin", " Lü3 ").unwrap(), PinyinQuery("lv".into()));
     }
 }

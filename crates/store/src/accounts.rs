@@ -145,7 +145,7 @@ impl Store {
         let row = on_db!(&self.db, pool => sqlx::query_as::<_, AccountRow>(SQL).bind(account_id).fetch_optional(pool).await)?;
         let Some(row) = row else { return Ok(None) };
         let plain = self.vault().open(&row.id_number_ciphertext, &row.id_number_key_id, &id_number_context(&row.id))?;
-        let id_type = IdType::from_code(&row.id_type).ok_or_else(|| StoreError::Decrypt(row.id_number_key_id.clone()))?;
+        let id_type = IdType::from_code(&row.id_type).ok_or_else(|| StoreError::Corrupt(format!("unknown id_type {:?}", row.id_type)))?;
         let id_number = IdNumber::from_trusted(id_type, plain);
         Ok(Some(Account {
             id: row.id,

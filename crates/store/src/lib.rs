@@ -20,6 +20,8 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("personal data could not be decrypted (key id {0})")]
     Decrypt(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -82,17 +82,13 @@ impl ApiError {
             message: error_message(e.code, e.detail.as_deref(), self.lang),
             field: (!e.field.is_empty()).then(|| e.field.clone()),
         };
-        let mut all: Vec<FieldErrorBody> = self.errors.iter().map(describe).collect();
-        let first = if all.is_empty() {
-            FieldErrorBody { code: "internal".into(), message: error_message("internal", None, self.lang), field: None }
-        } else {
-            all.remove(0)
-        };
-        let errors = if all.is_empty() {
-            Vec::new()
-        } else {
-            std::iter::once(describe(&self.errors[0])).chain(all).collect()
-        };
+        let all: Vec<FieldErrorBody> = self.errors.iter().map(describe).collect();
+        let first = self.errors.first().map(describe).unwrap_or_else(|| FieldErrorBody {
+            code: "internal".into(),
+            message: error_message("internal", None, self.lang),
+            field: None,
+        });
+        let errors = if all.len() > 1 { all } else { Vec::new() };
         ErrorBody { code: first.code, message: first.message, field: first.field, errors }
     }
 }

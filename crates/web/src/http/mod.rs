@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -64,7 +65,8 @@ pub fn router(state: AppState) -> Router {
                             // The path only: query strings may carry search terms, never log them.
                             tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path())
                         })
-                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                        .on_failure(log_server_failure),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
@@ -72,6 +74,15 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .with_state(state)
+}
+
+/// 5xx answers are errors worth an ERROR line — except 503, which is the deliberate answer to overload and would
+/// otherwise flood the log exactly when the service is busiest.
+fn log_server_failure(failure: ServerErrorsFailureClass, latency: Duration, _span: &tracing::Span) {
+    match failure {
+        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {}
+        other => tracing::error!(classification = %other, latency_ms = latency.as_millis() as u64, "response failed"),
+    }
 }
 
 async fn not_found(request: Request) -> Response {

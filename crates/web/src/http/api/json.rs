@@ -17,7 +17,7 @@ pub struct ApiJson<T>(pub T);
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, _state: &AppState) -> Result<Self, ApiError> {
         let lang = request_lang(request.headers());
         let is_json = request
             .headers()
@@ -34,7 +34,6 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         let body = axum::body::to_bytes(request.into_body(), MAX_JSON_BODY)
             .await
             .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large").in_lang(lang))?;
-        let _ = state;
         parse(&body).map(ApiJson).map_err(|e| e.in_lang(lang))
     }
 }

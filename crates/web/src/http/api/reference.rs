@@ -4,6 +4,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use domain::rare_chars::PinyinQuery;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -47,16 +48,10 @@ pub struct RareCharItem {
         (status = 200, description = "Matching characters (at most 600)", body = [RareCharItem]),
         (status = 400, description = "Missing or malformed pinyin", body = ErrorBody)))]
 pub async fn rare_chars(Query(query): Query<RareCharQuery>, client: Client) -> Result<Json<Vec<RareCharItem>>, ApiError> {
-    let pinyin = query.pinyin.unwrap_or_default();
-    let valid = (1..=domain::rare_chars::MAX_QUERY_LEN).contains(&pinyin.trim().chars().count())
-        && pinyin.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == 'ü' || c == 'Ü');
-    if !valid {
-        let mut error = ApiError::new(StatusCode::BAD_REQUEST, "rare_chars.query").in_lang(client.lang);
-        error.errors[0].field = "pinyin".into();
-        return Err(error);
-    }
+    let query = PinyinQuery::parse("pinyin", query.pinyin.as_deref().unwrap_or_default())
+        .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, e).in_lang(client.lang))?;
     Ok(Json(
-        domain::rare_chars::search(&pinyin)
+        domain::rare_chars::search(&query)
             .into_iter()
             .map(|rc| RareCharItem { char: rc.ch.to_string(), pinyin: rc.pinyin.join(",") })
             .collect(),

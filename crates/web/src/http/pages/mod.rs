@@ -210,10 +210,6 @@ impl FormErrors {
             .collect()
     }
 
-    /// Errors not tied to one input (shown at the top of the form).
-    pub fn general_messages(&self) -> Vec<&str> {
-        self.messages.iter().filter(|(f, _)| f.is_empty() || f == "login").map(|(_, m)| m.as_str()).collect()
-    }
 }
 
 #[derive(Template)]

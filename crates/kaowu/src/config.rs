@@ -204,7 +204,7 @@ pub fn local_pii_keys(data_dir: &Path) -> anyhow::Result<store::PiiKeys> {
     let path = data_dir.join("secrets.toml");
     if !path.exists() {
         std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-        let text = format!("pii_key = \"{}\"\npii_index_key = \"{}\"\n", STANDARD.encode(random_key()), STANDARD.encode(random_key()));
+        let text = format!("pii_key = \"{}\"\npii_index_key = \"{}\"\n", STANDARD.encode(store::pii::random_bytes::<KEY_LEN>()), STANDARD.encode(store::pii::random_bytes::<KEY_LEN>()));
         write_private(&path, &text)?;
         tracing::warn!(path = %path.display(), "generated local encryption keys; back them up, the data cannot be read without them");
     }
@@ -216,11 +216,6 @@ pub fn local_pii_keys(data_dir: &Path) -> anyhow::Result<store::PiiKeys> {
     Ok(store::PiiKeys { current_key_id: "k1".into(), encryption_keys, blind_index_key: decode_key("pii_index_key", index_key)? })
 }
 
-fn random_key() -> [u8; KEY_LEN] {
-    let mut key = [0u8; KEY_LEN];
-    getrandom::fill(&mut key).expect("the operating system provides randomness");
-    key
-}
 
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;

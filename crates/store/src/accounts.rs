@@ -160,7 +160,5 @@ impl Store {
 
 /// Random, unguessable identifiers: account ids appear in URLs and API answers and must not reveal counts.
 pub fn new_id() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    hex::encode(bytes)
+    hex::encode(crate::pii::random_bytes::<16>())
 }

@@ -10,6 +10,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const KEY_LEN: usize = 32;
+
+/// Bytes from the operating system's secure random source (keys, nonces, salts, tokens, ids).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    bytes
+}
 const NONCE_LEN: usize = 12;
 
 /// Key material as configured: the current encryption key (new writes), older keys still able to decrypt, and
@@ -54,8 +61,7 @@ impl PiiVault {
     /// Encrypts `plaintext` under the current key. `context` (e.g. the row id) is authenticated, so a
     /// ciphertext copied into another row fails to decrypt.
     pub fn seal(&self, plaintext: &str, context: &str) -> (Vec<u8>, String) {
-        let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).expect("the operating system provides randomness");
+        let nonce: [u8; NONCE_LEN] = random_bytes();
         let cipher = &self.ciphers[&*self.current_key_id];
         let sealed = cipher
             .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext.as_bytes(), aad: context.as_bytes() })

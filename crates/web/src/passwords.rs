@@ -67,8 +67,7 @@ fn argon2_raw(secret: &[u8], salt: &[u8], params: Params, out: &mut [u8]) -> Res
 
 /// Hashes on the calling thread; returns a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
 pub fn hash_blocking(secret: &str) -> String {
-    let mut salt = [0u8; SALT_LEN];
-    getrandom::fill(&mut salt).expect("the operating system provides randomness");
+    let salt: [u8; SALT_LEN] = store::pii::random_bytes();
     let mut out = [0u8; OUTPUT_LEN];
     argon2_raw(secret.as_bytes(), &salt, params(), &mut out).expect("argon2 with valid parameters");
     format!(
@@ -124,7 +123,7 @@ impl Hasher {
                 jobs,
                 admitted: AtomicUsize::new(0),
                 max_admitted: workers + queue,
-                dummy_hash: hash_blocking(&format!("dummy-{:x}", rand_u64())),
+                dummy_hash: hash_blocking(&hex::encode(store::pii::random_bytes::<16>())),
             }),
         }
     }
@@ -172,11 +171,6 @@ impl Hasher {
     }
 }
 
-fn rand_u64() -> u64 {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    u64::from_le_bytes(bytes)
-}
 
 #[cfg(test)]
 mod tests {

@@ -16,9 +16,7 @@ use store::sessions::{ActiveSession, NewSession};
 pub const SESSION_COOKIE: &str = "kaowu_session";
 
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    URL_SAFE_NO_PAD.encode(bytes)
+    URL_SAFE_NO_PAD.encode(store::pii::random_bytes::<32>())
 }
 
 pub fn token_hash(token: &str) -> String {

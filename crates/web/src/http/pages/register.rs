@@ -188,7 +188,7 @@ fn render_confirm(ctx: PageCtx, sealed: String, form: ConfirmFormData, errors: F
 /// Step 2: the second entry must match the first; then the account exists and the candidate is logged in.
 pub async fn confirm(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<ConfirmFormData>) -> Response {
     let lang = ctx.lang;
-    let Some(pending) = registration::unseal(&state, &form.sealed) else {
+    let Some((pending, identity)) = registration::unseal(&state, &form.sealed).and_then(|p| p.identity().map(|i| (p, i))) else {
         return render_form(&state, ctx, RegisterFormData::default(), FormErrors::general("registration.expired", lang), StatusCode::UNPROCESSABLE_ENTITY);
     };
     if registration::is_expired(&state, &pending) {
@@ -198,7 +198,6 @@ pub async fn confirm(State(state): State<AppState>, ctx: PageCtx, Form(form): Fo
         let sealed = form.sealed.clone();
         return render_confirm(ctx, sealed, form, FormErrors::general("csrf.invalid", lang), StatusCode::FORBIDDEN, &state);
     }
-    let identity = pending.identity().expect("sealed by us from a parsed registration");
     let second = IdentityConfirmation {
         name: form.confirm_name.clone(),
         id_type: form.confirm_id_type.clone(),

@@ -78,11 +78,11 @@ impl Db {
         }
     }
 
+    /// One migration tree serves both backends: the DDL keeps to types both accept (TEXT, BIGINT, BOOLEAN,
+    /// BYTEA — which SQLite stores as the blob it is given). Split the tree only when a backend needs its own SQL.
     pub async fn migrate(&self) -> StoreResult<()> {
-        match self {
-            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
-        }
+        let migrator = sqlx::migrate!("./migrations");
+        on_db!(self, pool => migrator.run(pool).await)?;
         Ok(())
     }
 

@@ -29,3 +29,6 @@ ensure_rust() {
   fi
   command -v cc >/dev/null || apt_install gcc libc6-dev
 }
+
+# Where cargo puts the build (.cargo/config.toml keeps it outside the clone, so rebuilds are incremental).
+target_dir() { echo "${CARGO_TARGET_DIR:-/var/tmp/kaowu-target}"; }

@@ -7,4 +7,4 @@ source scripts/lib.sh
 ensure_rust
 log "building kaowu (the first build takes a few minutes)"
 cargo build --locked -p kaowu
-exec "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/kaowu" demo "$@"
+exec "$(target_dir)/debug/kaowu" demo "$@"

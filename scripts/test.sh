@@ -13,23 +13,26 @@ command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs np
 
 # PostgreSQL: use the one on 127.0.0.1:5432 (trust auth on this project's machines); start or install it if absent.
 export KAOWU_TEST_POSTGRES_URL="${KAOWU_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-pg_up() { python3 - "$KAOWU_TEST_POSTGRES_URL" <<'PY'
-import socket, sys, urllib.parse
-u = urllib.parse.urlparse(sys.argv[1])
-s = socket.socket(); s.settimeout(1)
-sys.exit(0 if s.connect_ex((u.hostname or "127.0.0.1", u.port or 5432)) == 0 else 1)
-PY
+pg_up() {
+  local rest=${KAOWU_TEST_POSTGRES_URL#*://}; rest=${rest#*@}; local hostport=${rest%%/*}
+  local host=${hostport%%:*} port=5432
+  [[ $hostport == *:* ]] && port=${hostport##*:}
+  (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
 }
 if ! pg_up; then
+  fresh_install=
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
     apt_install postgresql
-    # A fresh Debian cluster wants a password over TCP: give the test user one.
-    as_root su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'kaowu-test'\"" || true
-    export KAOWU_TEST_POSTGRES_URL="postgres://postgres:kaowu-test@127.0.0.1:5432/postgres"
+    fresh_install=1
   fi
   log "starting PostgreSQL"
   as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start || true
   for _ in $(seq 1 50); do pg_up && break; sleep 0.2; done
+  if [ -n "$fresh_install" ]; then
+    # A fresh Debian cluster asks for a password over TCP: give the superuser one for the tests.
+    as_root su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'kaowu-test'\""
+    export KAOWU_TEST_POSTGRES_URL="postgres://postgres:kaowu-test@127.0.0.1:5432/postgres"
+  fi
   pg_up || { echo "PostgreSQL is not reachable at $KAOWU_TEST_POSTGRES_URL" >&2; exit 1; }
 fi
 
@@ -37,7 +40,6 @@ log "cargo tests (unit, property, HTTP on SQLite and PostgreSQL, process)"
 cargo test --locked --workspace
 
 log "browser tests (Playwright + Debian Chromium + axe-core)"
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-KAOWU_BIN="$target_dir/debug/kaowu" CHROMIUM=/usr/bin/chromium bash e2e/run.sh
+KAOWU_BIN="$(target_dir)/debug/kaowu" CHROMIUM=/usr/bin/chromium bash e2e/run.sh
 
 log "all tests passed in $(( $(date +%s) - started ))s"

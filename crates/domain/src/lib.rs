@@ -1,6 +1,7 @@
 //! kaowu's domain: the candidate-facing rules of the 考生管理平台 as types that are valid by construction.
 //! Nothing here performs I/O; the store and web layers parse raw input into these types and trust them afterwards.
 
+pub mod education;
 pub mod error;
 pub mod id_number;
 pub mod password;

@@ -20,6 +20,7 @@ on_both_databases!(
     sessions_expire_when_idle,
     identity_cannot_be_changed_by_the_candidate,
     retries_with_an_idempotency_key_get_the_first_answer,
+    records_education_manually_at_most_five_never_deleted,
 );
 
 async fn lists_id_types_as_data(backend: Backend) {
@@ -364,4 +365,71 @@ async fn retries_with_an_idempotency_key_get_the_first_answer(backend: Backend) 
         sqlx::query_scalar("SELECT response_ciphertext FROM idempotency_keys").fetch_all(pool).await).unwrap();
     let token = first["token"].as_str().unwrap();
     assert!(stored.iter().all(|c| !String::from_utf8_lossy(c).contains(token)));
+}
+
+fn nursing_bachelor() -> Value {
+    json!({
+        "level": "bachelor", "school": "北京协和医学院", "major": "护理学",
+        "enrolled_on": "2015-09", "graduated_on": "2019-06",
+        "diploma_number": "100231201905003212", "degree": "bachelor", "degree_number": "1002342019001234"
+    })
+}
+
+async fn records_education_manually_at_most_five_never_deleted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.register(&registration(&unique_username(), "护理甲", &unique_resident_id())).await;
+    let add = |body: Value| {
+        let (client, url, token) = (app.client.clone(), app.url("/api/v1/me/education"), token.clone());
+        async move { support::status_and_json(client.post(url).bearer_auth(token).json(&body).send().await.unwrap()).await }
+    };
+    let (status, record) = add(nursing_bachelor()).await;
+    assert_eq!(status, 201, "{record}");
+    assert_eq!(record["verification"], "unverified");
+    assert_eq!(record["verification_name"], "未核验", "manual entries are 未核验");
+    assert_eq!(record["source"], "manual");
+    assert_eq!(record["position"], 1);
+    let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
+    assert_eq!(me["checklist"][1], json!({"step": "education", "done": true}));
+
+    let cases = [
+        ("diploma_number", json!("100231201906003212"), "diploma_number.level_mismatch"),
+        ("diploma_number", json!("100231201805003212"), "diploma_number.year_mismatch"),
+        ("diploma_number", json!("1002312019"), "diploma_number.length"),
+        ("degree_number", json!("1002332019001234"), "degree_number.level_mismatch"),
+        ("graduated_on", json!("2014-06"), "education.graduated_before_enrolled"),
+        ("graduated_on", json!("2099-06"), "education.graduated_in_future"),
+        ("graduated_on", json!("June 2019"), "education.date_format"),
+        ("school", json!(""), "education.school_required"),
+        ("level", json!("kindergarten"), "education.level_unknown"),
+    ];
+    for (field, value, code) in cases {
+        let mut body = nursing_bachelor();
+        body[field] = value.clone();
+        let (status, error) = add(body).await;
+        assert_eq!(status, 400, "{field}={value}: {error}");
+        assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some(code), Some(field)), "{error}");
+    }
+    // Concurrent additions never exceed five.
+    let attempts: Vec<_> = (0..8).map(|_| tokio::spawn(add(nursing_bachelor()))).collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap().0);
+    }
+    statuses.sort();
+    assert_eq!(statuses, [201, 201, 201, 201, 409, 409, 409, 409]);
+    let (status, error) = add(nursing_bachelor()).await;
+    assert_eq!((status, error["code"].as_str()), (409, Some("education.limit_reached")));
+    let (_, list) = app.get_json("/api/v1/me/education", Some(&token)).await;
+    let positions: Vec<i64> = list["records"].as_array().unwrap().iter().map(|r| r["position"].as_i64().unwrap()).collect();
+    assert_eq!(positions, [1, 2, 3, 4, 5]);
+    assert_eq!(list["max_records"], 5);
+    let id = list["records"][0]["id"].as_str().unwrap();
+    let response = app.client.delete(app.url(&format!("/api/v1/me/education/{id}"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 404, "no way to delete a saved record");
+    // Another candidate sees none of them.
+    let other = app.register(&registration(&unique_username(), "护理乙", &unique_resident_id())).await;
+    let (_, list) = app.get_json("/api/v1/me/education", Some(&other)).await;
+    assert_eq!(list["records"], json!([]));
+    let (status, _) = app.get_json("/api/v1/me/education", None).await;
+    assert_eq!(status, 401);
 }

@@ -294,3 +294,42 @@ async fn browsers_get_error_pages_and_the_language_switch_returns_to_a_usable_pa
     let evil = app.client.get(app.url("/lang?to=en&back=%2F%2Fevil.example")).send().await.unwrap();
     assert_eq!(evil.headers()["location"], "/", "no open redirect");
 }
+
+#[tokio::test]
+async fn education_page_adds_a_record_and_keeps_input_on_errors() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app(backend).await;
+        let denied = app.client.get(app.url("/me/education")).send().await.unwrap();
+        assert_eq!(denied.headers()["location"], "/login");
+        let username = unique_username();
+        app.register(&registration(&username, "护理丙", &unique_resident_id())).await;
+        let login = app.client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = hidden_value(&login, "csrf_token");
+        app.client.post(app.url("/login")).form(&[("csrf_token", csrf.as_str()), ("login", &username), ("password", PASSWORD)]).send().await.unwrap();
+        let page = app.client.get(app.url("/me/education")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("保存后不能删除"), "the candidate is told before saving");
+        let mut fields = vec![
+            ("csrf_token", csrf.clone()),
+            ("level", "bachelor".into()),
+            ("school", "复旦大学".into()),
+            ("major", "临床医学".into()),
+            ("enrolled_on", "2014-09".into()),
+            ("graduated_on", "2019-06".into()),
+            ("diploma_number", "102461201906000001".into()),
+            ("degree", "".into()),
+            ("degree_number", "".into()),
+        ];
+        let bad = app.client.post(app.url("/me/education")).form(&fields).send().await.unwrap();
+        assert_eq!(bad.status().as_u16(), 422);
+        let html = bad.text().await.unwrap();
+        assert!(html.contains("培养层次与所选学历层次不一致"), "a clear reason");
+        assert!(html.contains("value=\"复旦大学\"") && html.contains("value=\"102461201906000001\""), "input kept");
+        fields[6].1 = "102461201905000001".into();
+        let ok = app.client.post(app.url("/me/education")).form(&fields).send().await.unwrap();
+        assert_eq!(ok.status().as_u16(), 303);
+        let page = app.client.get(app.url("/me/education?added=1")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("复旦大学") && page.contains("未核验"));
+        let me = app.client.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(me.matches("class=\"todo\"").count(), 2, "education now done");
+    }
+}

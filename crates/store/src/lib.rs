@@ -4,6 +4,7 @@
 
 mod db;
 pub mod accounts;
+pub mod education;
 pub mod idempotency;
 pub mod pii;
 pub mod reference;

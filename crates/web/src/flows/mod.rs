@@ -1,5 +1,6 @@
 //! The candidate flows, shared by the pages and the JSON API so both enforce exactly the same rules.
 
+pub mod education;
 pub mod login;
 pub mod registration;
 

@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1, for the mini-program and mobile clients; documented in OpenAPI 3.1.
 
 pub mod accounts;
+pub mod education;
 pub mod idempotency;
 pub mod json;
 pub mod reference;
@@ -21,6 +22,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         reference::rare_chars,
         accounts::create_account,
         accounts::me,
+        education::list,
+        education::add,
         sessions::create_session,
         sessions::end_session,
     ),
@@ -49,12 +52,14 @@ pub fn router(state: AppState) -> Router<AppState> {
     let writes = Router::new()
         .route("/api/v1/accounts", post(accounts::create_account))
         .route("/api/v1/sessions", post(sessions::create_session))
+        .route("/api/v1/me/education", post(education::add))
         .route_layer(axum::middleware::from_fn_with_state(state, idempotency::idempotent));
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/id-types", get(reference::id_types))
         .route("/api/v1/rare-chars", get(reference::rare_chars))
         .route("/api/v1/me", get(accounts::me))
+        .route("/api/v1/me/education", get(education::list))
         .route("/api/v1/sessions/current", delete(sessions::end_session))
         .merge(writes)
 }

@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 /// The steps the seed requires before an exam application, and whether each is done.
-/// Photo, education and WeChat binding arrive with their own issues; until then no account can have done them.
-pub async fn checklist(_state: &AppState, _account_id: &str) -> Result<Vec<(&'static str, bool)>, ApiError> {
-    Ok(vec![("photo", false), ("education", false), ("wechat", false)])
+/// The photo and WeChat binding arrive with their own issues; until then no account can have done them.
+pub async fn checklist(state: &AppState, account_id: &str) -> Result<Vec<(&'static str, bool)>, ApiError> {
+    let education = state.store.education_count(account_id).await? > 0;
+    Ok(vec![("photo", false), ("education", education), ("wechat", false)])
 }
 
 pub struct ChecklistRow {
@@ -20,6 +21,8 @@ pub struct ChecklistRow {
     pub label: String,
     pub hint: String,
     pub done: bool,
+    /// Where the step is done, once kaowu has the page for it.
+    pub link: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -64,7 +67,8 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
                 "education" => (lang.pick("填写学历学位信息", "Record your education"), lang.pick("学信网授权或手工录入，最多 5 条。", "By CHSI authorisation or by hand, up to 5 records.")),
                 _ => (lang.pick("绑定微信并关注公众号", "Bind WeChat and follow the official account"), lang.pick("未绑定微信无法报名。", "Without WeChat you cannot apply for an exam.")),
             };
-            ChecklistRow { step, label: label.into(), hint: hint.into(), done }
+            let link = (step == "education").then_some("/me/education");
+            ChecklistRow { step, label: label.into(), hint: hint.into(), done, link }
         })
         .collect();
     let remaining = checklist.iter().filter(|r| !r.done).count();

@@ -2,6 +2,7 @@
 //! desktop and phone. Forms work without JavaScript; scripts only add the rare-character picker.
 
 pub mod account;
+pub mod education;
 pub mod me;
 pub mod register;
 
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
         .route("/me", get(me::page))
+        .route("/me/education", get(education::page).post(education::add))
 }
 
 /// What every page needs: language, the CSRF token (double-submit cookie), the session and the caller.

@@ -1,0 +1,103 @@
+//! 学历学位信息: the records saved so far and the form to add one (manual entry).
+
+use super::{Chrome, FormErrors, PageCtx};
+use crate::flows::FlowError;
+use crate::flows::education::add_manual;
+use crate::http::api::education::{EducationItem, item};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::education::{Degree, EducationInput, EducationLevel, MAX_RECORDS};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct EducationForm {
+    pub csrf_token: String,
+    pub level: String,
+    pub school: String,
+    pub major: String,
+    pub enrolled_on: String,
+    pub graduated_on: String,
+    pub diploma_number: String,
+    pub degree: String,
+    pub degree_number: String,
+}
+
+#[derive(Template)]
+#[template(path = "education.html")]
+struct EducationPage {
+    c: Chrome,
+    records: Vec<EducationItem>,
+    form: EducationForm,
+    errors: FormErrors,
+    added: bool,
+    can_add: bool,
+    max_records: usize,
+    levels: Vec<(&'static str, &'static str)>,
+    degrees: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EducationQuery {
+    added: Option<String>,
+}
+
+pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<EducationQuery>) -> Response {
+    render(&state, ctx, EducationForm::default(), FormErrors::default(), query.added.is_some(), StatusCode::OK).await
+}
+
+pub async fn add(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<EducationForm>) -> Response {
+    let lang = ctx.lang;
+    let Some((session, _)) = &ctx.session.0 else { return Redirect::to("/login").into_response() };
+    if !ctx.csrf_ok(&form.csrf_token) {
+        return render(&state, ctx, form, FormErrors::general("csrf.invalid", lang), false, StatusCode::FORBIDDEN).await;
+    }
+    let input = EducationInput {
+        level: form.level.clone(),
+        school: form.school.clone(),
+        major: form.major.clone(),
+        enrolled_on: form.enrolled_on.clone(),
+        graduated_on: form.graduated_on.clone(),
+        diploma_number: form.diploma_number.clone(),
+        degree: form.degree.clone(),
+        degree_number: form.degree_number.clone(),
+    };
+    match add_manual(&state, &session.account_id, &input).await {
+        Ok(_) => Redirect::to("/me/education?added=1").into_response(),
+        Err(FlowError::Invalid(errors)) => {
+            let errors = FormErrors::from(&errors, lang);
+            render(&state, ctx, form, errors, false, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(FlowError::Conflict(error)) => {
+            render(&state, ctx, form, FormErrors::general(error.code, lang), false, StatusCode::CONFLICT).await
+        }
+        Err(other) => super::error_page(lang, other.into_api(lang)),
+    }
+}
+
+async fn render(state: &AppState, ctx: PageCtx, form: EducationForm, errors: FormErrors, added: bool, status: StatusCode) -> Response {
+    let lang = ctx.lang;
+    let Some((session, _)) = &ctx.session.0 else { return Redirect::to("/login").into_response() };
+    let records = match state.store.education_records(&session.account_id).await {
+        Ok(records) => records,
+        Err(error) => return super::error_page(lang, error.into()),
+    };
+    let records: Vec<EducationItem> = records.into_iter().map(|r| item(r, lang)).collect();
+    let page = EducationPage {
+        c: ctx.chrome("学历学位信息", "Education and degrees"),
+        can_add: records.len() < MAX_RECORDS,
+        records,
+        form,
+        errors,
+        added,
+        max_records: MAX_RECORDS,
+        levels: EducationLevel::ALL.iter().map(|l| (l.code(), lang.pick(l.name_zh(), l.name_en()))).collect(),
+        degrees: Degree::ALL.iter().map(|d| (d.code(), lang.pick(d.name_zh(), d.name_en()))).collect(),
+    };
+    ctx.render(status, page)
+}

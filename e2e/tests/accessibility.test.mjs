@@ -84,6 +84,28 @@ describe('accessibility (axe-core: no serious or critical violations)', () => {
         await page.goto('/me');
         await assertAccessible(page, '/me');
 
+        // 学历学位信息: the empty list and form, a rejected record, a saved one.
+        await Promise.all([page.waitForURL(/\/me\/education$/), page.getByRole('link', { name: '填写学历学位信息' }).click()]);
+        await assertAccessible(page, '/me/education (empty)');
+        await page.selectOption('#level', 'bachelor');
+        await page.fill('#school', '北京协和医学院');
+        await page.fill('#major', '护理学');
+        await page.fill('#enrolled_on', '2015-09');
+        await page.fill('#graduated_on', '2019-06');
+        await page.fill('#diploma_number', '100231201906003212');
+        await submitAndWait(page, '保存（保存后不能删除）');
+        await page.locator('#diploma_number-error').waitFor();
+        assert.match(await page.locator('#diploma_number-error').innerText(), /培养层次/);
+        assert.equal(await page.inputValue('#school'), '北京协和医学院', 'what was typed is kept');
+        await assertAccessible(page, '/me/education with errors');
+        await page.fill('#diploma_number', '100231201905003212');
+        await Promise.all([page.waitForURL(/added=1/), page.getByRole('button', { name: '保存（保存后不能删除）' }).click()]);
+        assert.equal(await page.getByTestId('education-record').count(), 1);
+        assert.equal(await page.getByTestId('verification').innerText(), '未核验');
+        await assertAccessible(page, '/me/education with a record');
+        await page.goto('/me');
+        assert.equal(await page.locator('li[data-step="education"].done').count(), 1, 'the checklist counts it');
+
         await Promise.all([page.waitForURL(/\/me$/), page.getByRole('link', { name: 'English' }).click()]);
         await page.getByRole('heading', { level: 1, name: 'My information' }).waitFor();
         assert.equal(await page.getAttribute('html', 'lang'), 'en');

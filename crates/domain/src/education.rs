@@ -428,3 +428,132 @@ mod tests {
         assert_eq!(YearMonth::parse("x", "2019-13").unwrap_err().code, "education.date_format");
     }
 }
+
+/// The 在线验证码 of a CHSI online verification report: 12–16 of `[0-9A-Z]`, spaces ignored, case folded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChsiCode(String);
+
+impl ChsiCode {
+    pub fn parse(field: &str, raw: &str) -> Result<ChsiCode, FieldError> {
+        let code: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        if code.is_empty() {
+            return Err(FieldError::new(field, "chsi.code_required"));
+        }
+        let valid = (12..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        if !valid {
+            return Err(FieldError::new(field, "chsi.code_format"));
+        }
+        Ok(ChsiCode(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The fields of a 教育部学历证书电子注册备案表 as CHSI shows them (labels as on the report).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChsiReport {
+    pub fields: Vec<(String, String)>,
+}
+
+impl ChsiReport {
+    pub fn get(&self, label: &str) -> Option<&str> {
+        self.fields.iter().find(|(l, _)| l == label).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.get("姓名")
+    }
+
+    /// The record the report attests, or why it cannot become one.
+    pub fn to_record(&self) -> Result<EducationRecord, &'static str> {
+        let level = match self.get("层次").ok_or("chsi.report_incomplete")? {
+            "博士研究生" => EducationLevel::Doctor,
+            "硕士研究生" => EducationLevel::Master,
+            "本科" => EducationLevel::Bachelor,
+            "第二学士学位" => EducationLevel::SecondBachelor,
+            "专科" | "专科（高职）" | "高职" => EducationLevel::JuniorCollege,
+            _ => return Err("chsi.level_not_supported"),
+        };
+        let date = |label: &str| -> Result<YearMonth, &'static str> {
+            let value = self.get(label).ok_or("chsi.report_incomplete")?;
+            let digits: Vec<&str> = value.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
+            let (year, month) = match digits.as_slice() {
+                [y, m, ..] => (y.parse().ok(), m.parse().ok()),
+                _ => (None, None),
+            };
+            match (year, month) {
+                (Some(year), Some(month)) if (1..=12).contains(&month) => Ok(YearMonth { year, month }),
+                _ => Err("chsi.report_incomplete"),
+            }
+        };
+        let enrolled_on = date("入学日期")?;
+        let graduated_on = date("毕（结）业日期")?;
+        if !chsi_eligible(level, graduated_on) {
+            return Err("chsi.not_eligible");
+        }
+        let text = |label: &str| self.get(label).map(str::to_string).ok_or("chsi.report_incomplete");
+        Ok(EducationRecord {
+            level,
+            school: text("学校名称")?,
+            major: text("专业")?,
+            enrolled_on,
+            graduated_on,
+            diploma_number: self.get("证书编号").map(|n| n.chars().filter(|c| !c.is_whitespace()).collect()),
+            degree: None,
+            degree_number: None,
+        })
+    }
+}
+
+/// Whether the report's holder is the candidate: the same name after the normalisation names get on input.
+pub fn report_belongs_to(report: &ChsiReport, candidate_name: &str) -> bool {
+    report.name().is_some_and(|name| crate::person_name::normalize(name) == crate::person_name::normalize(candidate_name))
+}
+
+#[cfg(test)]
+mod chsi_tests {
+    use super::*;
+
+    fn report() -> ChsiReport {
+        let fields = [
+            ("姓名", "买买提·艾力"),
+            ("层次", "本科"),
+            ("入学日期", "2014年09月01日"),
+            ("毕（结）业日期", "2018年06月20日"),
+            ("学校名称", "新疆医科大学"),
+            ("专业", "护理学"),
+            ("证书编号", "1076 0120 1805 0001 23"),
+        ];
+        ChsiReport { fields: fields.iter().map(|(l, v)| (l.to_string(), v.to_string())).collect() }
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(ChsiCode::parse("c", " aslmn1rqzprmhx05 ").unwrap().as_str(), "ASLMN1RQZPRMHX05");
+        assert!(ChsiCode::parse("c", "361813514380").is_ok(), "legacy 12-digit codes");
+        assert_eq!(ChsiCode::parse("c", "ABC").unwrap_err().code, "chsi.code_format");
+        assert_eq!(ChsiCode::parse("c", "ASLMN1RQZPRMHX0!").unwrap_err().code, "chsi.code_format");
+    }
+
+    #[test]
+    fn report_becomes_a_record() {
+        let record = report().to_record().unwrap();
+        assert_eq!(record.level, EducationLevel::Bachelor);
+        assert_eq!(record.graduated_on, YearMonth { year: 2018, month: 6 });
+        assert_eq!(record.diploma_number.as_deref(), Some("107601201805000123"));
+        assert!(report_belongs_to(&report(), "买买提•艾力"), "dots normalised");
+        assert!(!report_belongs_to(&report(), "买买提"));
+    }
+
+    #[test]
+    fn pre_2001_reports_are_refused() {
+        let mut old = report();
+        old.fields[3].1 = "2000年07月01日".into();
+        assert_eq!(old.to_record(), Err("chsi.not_eligible"));
+        let mut incomplete = report();
+        incomplete.fields.retain(|(l, _)| l != "学校名称");
+        assert_eq!(incomplete.to_record(), Err("chsi.report_incomplete"));
+    }
+}

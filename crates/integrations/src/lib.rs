@@ -1,0 +1,5 @@
+//! kaowu's external systems. Each module holds the protocol client kaowu uses in production and a simulator
+//! that speaks the same wire protocol, so the real client code is what runs in the demo and in tests; pointing
+//! the base URL at the real service is the only change in production.
+
+pub mod chsi;

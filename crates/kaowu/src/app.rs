@@ -5,6 +5,7 @@ use anyhow::Context;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
+use integrations::chsi::ChsiSimulator;
 use store::{Db, PiiVault, Store};
 use tokio::net::TcpListener;
 
@@ -22,22 +23,37 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(Store::new(db, vault))
 }
 
+/// The simulators of external systems that `kaowu demo` serves in-process, under `/sim/…`.
+#[derive(Clone, Default)]
+pub struct Simulators {
+    pub chsi: ChsiSimulator,
+}
+
+pub const CHSI_SIMULATOR_PATH: &str = "/sim/chsi";
+
 /// A bound, ready-to-run server. Binding happens first so port 0 works and the address is known.
 pub struct Application {
     listener: TcpListener,
     state: web::AppState,
+    simulators: Option<Simulators>,
 }
 
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
         let store = open_store(config).await?;
-        Application::with_store(config, store).await
+        Application::with_store(config, store, None).await
     }
 
-    pub async fn with_store(config: &Config, store: Store) -> anyhow::Result<Application> {
-        let state = web::AppState::new(store, config.web.clone()).await?;
+    /// With `simulators`, external systems whose address is not configured are pointed at them.
+    pub async fn with_store(config: &Config, store: Store, simulators: Option<Simulators>) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-        Ok(Application { listener, state })
+        let mut settings = config.web.clone();
+        if simulators.is_some() && config.chsi_base_url.is_none() {
+            let address = listener.local_addr()?;
+            settings.chsi_base_url = format!("http://{address}{CHSI_SIMULATOR_PATH}");
+        }
+        let state = web::AppState::new(store, settings).await?;
+        Ok(Application { listener, state, simulators })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -52,7 +68,11 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let state = self.state.clone();
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
-        let app = web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let mut router = web::router(state.clone());
+        if let Some(simulators) = &self.simulators {
+            router = router.nest(CHSI_SIMULATOR_PATH, simulators.chsi.router());
+        }
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
         housekeeping.abort();
         state.store.db.close().await;

@@ -26,6 +26,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("hash_workers", "concurrent argon2 hashes (default: number of cores)"),
     ("hash_queue", "hash requests allowed to wait before 503 (default 8)"),
     ("trust_forwarded_for", "take the client address from X-Forwarded-For (default false)"),
+    ("chsi_base_url", "CHSI 学信网 base URL (default https://www.chsi.com.cn; demo: its in-process simulator)"),
     ("rare_char_font", "TrueType font cut into web-font blocks for rare characters (default: Debian's BabelStone Han)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
@@ -41,6 +42,8 @@ pub struct Config {
     pub web: web::WebSettings,
     pub log_format: LogFormat,
     pub log_filter: String,
+    /// The configured CHSI address, if any (the demo otherwise uses its simulator).
+    pub chsi_base_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +118,10 @@ impl Config {
         if let Some(v) = get("trust_forwarded_for") {
             web.trust_forwarded_for = parse_bool("trust_forwarded_for", v)?;
         }
+        let chsi_base_url = get("chsi_base_url").map(str::to_string);
+        if let Some(url) = &chsi_base_url {
+            web.chsi_base_url = url.clone();
+        }
         if let Some(v) = get("rare_char_font") {
             web.rare_char_font = PathBuf::from(v);
         }
@@ -157,7 +164,7 @@ impl Config {
             other => bail!("log_format: expected json or pretty, got {other:?}"),
         };
         let log_filter = get("log").unwrap_or("info").to_string();
-        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter })
+        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url })
     }
 
     pub fn is_sqlite(&self) -> bool {

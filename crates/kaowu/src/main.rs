@@ -83,14 +83,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             kaowu::telemetry::init(config.log_format, &config.log_filter);
             let store = open_store(&config).await?;
             kaowu::demo::seed(&store).await.context("seeding demo data")?;
-            let app = Application::with_store(&config, store).await?;
+            let simulators = kaowu::app::Simulators::default();
+            kaowu::demo::seed_simulators(&simulators);
+            let app = Application::with_store(&config, store, Some(simulators)).await?;
             let address = app.local_addr();
             // Written without println!: a closed stdout (a pipe whose reader left) must not stop the server.
             let banner = format!(
-                "\n  kaowu demo is running: http://{address}/\n  database: {}\n  demo candidate: username {} / password {}\n  press Ctrl-C to stop\n\n",
+                "\n  kaowu demo is running: http://{address}/\n  database: {}\n  demo candidate: username {} / password {}\n  CHSI report codes (simulator): {}\n  press Ctrl-C to stop\n\n",
                 redact(&config.database_url),
                 kaowu::demo::DEMO_USERNAME,
-                kaowu::demo::DEMO_PASSWORD
+                kaowu::demo::DEMO_PASSWORD,
+                kaowu::demo::DEMO_CHSI_CODES.iter().map(|(code, what)| format!("{code} ({what})")).collect::<Vec<_>>().join(", ")
             );
             let mut stdout = std::io::stdout();
             let _ = stdout.write_all(banner.as_bytes()).and_then(|_| stdout.flush());

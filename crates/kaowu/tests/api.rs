@@ -21,6 +21,7 @@ on_both_databases!(
     identity_cannot_be_changed_by_the_candidate,
     retries_with_an_idempotency_key_get_the_first_answer,
     records_education_manually_at_most_five_never_deleted,
+    adds_verified_education_from_a_chsi_report,
 );
 
 async fn lists_id_types_as_data(backend: Backend) {
@@ -432,4 +433,52 @@ async fn records_education_manually_at_most_five_never_deleted(backend: Backend)
     assert_eq!(list["records"], json!([]));
     let (status, _) = app.get_json("/api/v1/me/education", None).await;
     assert_eq!(status, 401);
+}
+
+async fn adds_verified_education_from_a_chsi_report(backend: Backend) {
+    use integrations::chsi::{ChsiSimulator, SimulatedReport};
+    let app = spawn_app(backend).await;
+    let token = app.register(&registration(&unique_username(), "阿依古丽·𪚥", &unique_resident_id())).await;
+    let chsi = &app.simulators.chsi;
+    chsi.add("ASLMN1RQZPRMHX05", SimulatedReport::Report(ChsiSimulator::bachelor_report("阿依古丽•𪚥", "新疆医科大学", "护理学", 2019)));
+    chsi.add("APEVUKH9C8SSGS5D", SimulatedReport::Expired);
+    chsi.add("AYQXUHUQG7ZYWXKW", SimulatedReport::Closed);
+    chsi.add("361813514380", SimulatedReport::Captcha);
+    chsi.add("BBBBBBBBBBBBBBBB", SimulatedReport::Report(ChsiSimulator::bachelor_report("别人", "某大学", "护理学", 2019)));
+    chsi.add("CCCCCCCCCCCCCCCC", SimulatedReport::Report(ChsiSimulator::bachelor_report("阿依古丽·𪚥", "某大学", "护理学", 2000)));
+    let add = |code: &'static str| {
+        let (client, url, token) = (app.client.clone(), app.url("/api/v1/me/education/chsi"), token.clone());
+        async move {
+            let response = client.post(url).bearer_auth(token).json(&json!({"code": code})).send().await.unwrap();
+            let retry_after = response.headers().get("retry-after").is_some();
+            let (status, json) = support::status_and_json(response).await;
+            (status, json, retry_after)
+        }
+    };
+    let expectations: [(&str, u16, &str); 7] = [
+        ("APEVUKH9C8SSGS5D", 400, "chsi.expired"),
+        ("AYQXUHUQG7ZYWXKW", 400, "chsi.closed"),
+        ("ZZZZZZZZZZZZZZZZ", 400, "chsi.invalid"),
+        ("BBBBBBBBBBBBBBBB", 400, "chsi.name_mismatch"),
+        ("CCCCCCCCCCCCCCCC", 400, "chsi.not_eligible"),
+        ("NOT-A-CODE", 400, "chsi.code_format"),
+        ("361813514380", 503, "chsi.captcha"),
+    ];
+    for (code, status, error_code) in expectations {
+        let (got, error, retry_after) = add(code).await;
+        assert_eq!((got, error["code"].as_str()), (status, Some(error_code)), "{code}: {error}");
+        assert_eq!(retry_after, status == 503, "{code}: retry later only when CHSI asks for it");
+    }
+    let (status, record, _) = add("aslmn1rqzprmhx05").await;
+    assert_eq!(status, 201, "{record}");
+    assert_eq!(record["verification"], "verified");
+    assert_eq!(record["verification_name"], "核验通过");
+    assert_eq!(record["source"], "chsi");
+    assert_eq!(record["school"], "新疆医科大学");
+    assert_eq!(record["level"], "bachelor");
+    assert_eq!(record["graduated_on"], "2019-06");
+    let (status, error, _) = add("ASLMN1RQZPRMHX05").await;
+    assert_eq!((status, error["code"].as_str()), (409, Some("chsi.already_added")));
+    let (_, list) = app.get_json("/api/v1/me/education", Some(&token)).await;
+    assert_eq!(list["records"].as_array().unwrap().len(), 1, "failed lookups added nothing");
 }

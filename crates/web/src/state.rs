@@ -22,6 +22,8 @@ pub struct WebSettings {
     pub registration_confirm_secs: i64,
     /// A wide-coverage CJK font cut into web-font blocks for rare characters; absent file = no web font.
     pub rare_char_font: std::path::PathBuf,
+    /// Where CHSI online verification reports are looked up (the simulator in the demo and tests).
+    pub chsi_base_url: String,
 }
 
 impl Default for WebSettings {
@@ -36,6 +38,7 @@ impl Default for WebSettings {
             trust_forwarded_for: false,
             registration_confirm_secs: 30 * 60,
             rare_char_font: "/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf".into(),
+            chsi_base_url: "https://www.chsi.com.cn".into(),
         }
     }
 }
@@ -51,6 +54,7 @@ pub struct Inner {
     pub id_types: Vec<IdTypeRow>,
     pub metrics: PrometheusHandle,
     pub rare_font: Option<crate::rare_font::RareFont>,
+    pub chsi: integrations::chsi::ChsiClient,
 }
 
 impl std::ops::Deref for AppState {
@@ -70,7 +74,8 @@ impl AppState {
             tracing::warn!(path = %settings.rare_char_font.display(), "rare-character font not found: pages rely on the device's fonts");
         }
         let metrics = crate::observability::metrics_handle();
-        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics, rare_font })))
+        let chsi = integrations::chsi::ChsiClient::new(&settings.chsi_base_url);
+        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics, rare_font, chsi })))
     }
 
     pub fn id_type_name(&self, code: &str, lang: crate::i18n::Lang) -> String {

@@ -19,6 +19,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: store::Store,
+    /// The external systems' simulators this app talks to (mounted in-process, as in the demo).
+    pub simulators: kaowu::app::Simulators,
     pub backend: Backend,
     pub data_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
@@ -91,7 +93,9 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     .collect();
     settings.extend(options.settings);
     let config = Config::load(&Sources { file: None, overrides: settings }, Mode::Serve, &HashMap::new()).expect("test config");
-    let app = Application::build(&config).await.expect("application builds");
+    let simulators = kaowu::app::Simulators::default();
+    let store = kaowu::app::open_store(&config).await.expect("store opens");
+    let app = Application::with_store(&config, store, Some(simulators.clone())).await.expect("application builds");
     let base = format!("http://{}", app.local_addr());
     let store = app.state().store.clone();
     let (shutdown, signal) = oneshot::channel::<()>();
@@ -107,7 +111,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("http client");
-    TestApp { base, client, store, backend, data_dir, shutdown: Some(shutdown), server: Some(server), postgres_database }
+    TestApp { base, client, store, simulators, backend, data_dir, shutdown: Some(shutdown), server: Some(server), postgres_database }
 }
 
 impl TestApp {

@@ -1,10 +1,11 @@
-//! Adding an education record (manual entry). A manual record is 未核验 for good; only a CHSI authorisation
-//! (a later increment) can make one 核验通过.
+//! Adding an education record: by manual entry (未核验, for good) or by CHSI authorisation — the candidate gives
+//! the 在线验证码 of their report, kaowu reads the report, checks it is theirs and records it as 核验通过.
 
 use super::FlowError;
 use crate::state::{AppState, now};
 use domain::FieldError;
-use domain::education::{EducationInput, EducationRecord, Verification, YearMonth};
+use domain::education::{ChsiCode, EducationInput, EducationRecord, Verification, YearMonth, report_belongs_to};
+use integrations::chsi::{ChsiOutcome, ChsiVerifier};
 use store::education::{AddEducationError, StoredEducation};
 use time::{OffsetDateTime, UtcOffset};
 
@@ -17,7 +18,49 @@ pub fn this_month_in_china() -> YearMonth {
 
 pub async fn add_manual(state: &AppState, account_id: &str, input: &EducationInput) -> Result<StoredEducation, FlowError> {
     let record = EducationRecord::parse(input, this_month_in_china())?;
-    match state.store.add_education(account_id, &record, "manual", Verification::Unverified, now()).await {
+    save(state, account_id, &record, "manual", Verification::Unverified).await
+}
+
+pub async fn add_from_chsi(state: &AppState, account_id: &str, raw_code: &str) -> Result<StoredEducation, FlowError> {
+    let code = ChsiCode::parse("code", raw_code)?;
+    let invalid = |reason: &'static str| FlowError::Invalid(FieldError::new("code", reason).into());
+    let account = state.store.account(account_id).await?.ok_or(FlowError::InvalidCredentials)?;
+    let existing = state.store.education_records(account_id).await?;
+    if existing.len() >= domain::education::MAX_RECORDS {
+        return Err(FlowError::Conflict(FieldError::new("", "education.limit_reached")));
+    }
+    let outcome = state.chsi.lookup(&code).await.map_err(|error| {
+        tracing::warn!(error = %error, "CHSI lookup failed");
+        FlowError::Upstream("chsi.unavailable")
+    })?;
+    let report = match outcome {
+        ChsiOutcome::Report(report) => report,
+        ChsiOutcome::Expired => return Err(invalid("chsi.expired")),
+        ChsiOutcome::Invalid => return Err(invalid("chsi.invalid")),
+        ChsiOutcome::Closed => return Err(invalid("chsi.closed")),
+        ChsiOutcome::Captcha => return Err(FlowError::Upstream("chsi.captcha")),
+    };
+    if !report_belongs_to(&report, account.name.as_str()) {
+        return Err(invalid("chsi.name_mismatch"));
+    }
+    let record = report.to_record().map_err(invalid)?;
+    let already = existing.iter().any(|e| {
+        e.source == "chsi" && e.record.diploma_number.is_some() && e.record.diploma_number == record.diploma_number
+    });
+    if already {
+        return Err(FlowError::Conflict(FieldError::new("code", "chsi.already_added")));
+    }
+    save(state, account_id, &record, "chsi", Verification::Verified).await
+}
+
+async fn save(
+    state: &AppState,
+    account_id: &str,
+    record: &EducationRecord,
+    source: &str,
+    verification: Verification,
+) -> Result<StoredEducation, FlowError> {
+    match state.store.add_education(account_id, record, source, verification, now()).await {
         Ok(stored) => Ok(stored),
         Err(AddEducationError::LimitReached) => Err(FlowError::Conflict(FieldError::new("", "education.limit_reached"))),
         Err(AddEducationError::Store(error)) => Err(FlowError::Internal(error)),

@@ -19,6 +19,8 @@ pub enum FlowError {
     InvalidCredentials,
     /// Too much password hashing in flight: try again shortly.
     Busy,
+    /// An external system cannot answer now (its code says which and why); nothing was changed.
+    Upstream(&'static str),
     Internal(store::StoreError),
 }
 
@@ -31,6 +33,12 @@ impl From<Overloaded> for FlowError {
 impl From<store::StoreError> for FlowError {
     fn from(error: store::StoreError) -> Self {
         FlowError::Internal(error)
+    }
+}
+
+impl From<FieldError> for FlowError {
+    fn from(error: FieldError) -> Self {
+        FlowError::Invalid(error.into())
     }
 }
 
@@ -47,6 +55,11 @@ impl FlowError {
             FlowError::Conflict(error) => ApiError::field(StatusCode::CONFLICT, error),
             FlowError::InvalidCredentials => ApiError::unauthorized("login.invalid_credentials"),
             FlowError::Busy => ApiError::busy(),
+            FlowError::Upstream(code) => {
+                let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code);
+                error.retry_after_secs = Some(30);
+                error
+            }
             FlowError::Internal(error) => ApiError::internal(error),
         };
         error.in_lang(lang)

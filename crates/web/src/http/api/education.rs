@@ -1,6 +1,6 @@
 use super::json::ApiJson;
 use crate::error::{ApiError, ErrorBody};
-use crate::flows::education::add_manual;
+use crate::flows::education::{add_from_chsi, add_manual};
 use crate::i18n::Lang;
 use crate::sessions::{ApiCaller, Client};
 use crate::state::AppState;
@@ -110,5 +110,32 @@ pub async fn add(
         degree_number: body.degree_number,
     };
     let stored = add_manual(&state, &caller.session.account_id, &input).await.map_err(|e| e.into_api(client.lang))?;
+    Ok((StatusCode::CREATED, Json(item(stored, client.lang))))
+}
+
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ChsiBody {
+    /// The 在线验证码 of the candidate's CHSI online verification report (12–16 of 0-9/A-Z).
+    pub code: String,
+}
+
+/// Adds a record from the candidate's CHSI online verification report (status 核验通过). The report must be
+/// theirs (same name), for 专科 or above, graduated 2001 or later.
+#[utoipa::path(post, path = "/api/v1/me/education/chsi", tag = "education", security(("bearer" = [])), request_body = ChsiBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 128 visible ASCII characters; a retry with the same key and body within 24 h returns the first response")),
+    responses(
+        (status = 201, body = EducationItem),
+        (status = 400, description = "Code malformed, invalid, expired or closed; report not the candidate's or not eligible", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 409, description = "Already 5 records, or this report was already added", body = ErrorBody),
+        (status = 503, description = "CHSI unreachable or asking for a captcha; retry later", body = ErrorBody)))]
+pub async fn add_chsi(
+    State(state): State<AppState>,
+    client: Client,
+    caller: ApiCaller,
+    ApiJson(body): ApiJson<ChsiBody>,
+) -> Result<(StatusCode, Json<EducationItem>), ApiError> {
+    let stored = add_from_chsi(&state, &caller.session.account_id, &body.code).await.map_err(|e| e.into_api(client.lang))?;
     Ok((StatusCode::CREATED, Json(item(stored, client.lang))))
 }

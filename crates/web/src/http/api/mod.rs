@@ -24,6 +24,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         accounts::me,
         education::list,
         education::add,
+        education::add_chsi,
         sessions::create_session,
         sessions::end_session,
     ),
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/accounts", post(accounts::create_account))
         .route("/api/v1/sessions", post(sessions::create_session))
         .route("/api/v1/me/education", post(education::add))
+        .route("/api/v1/me/education/chsi", post(education::add_chsi))
         .route_layer(axum::middleware::from_fn_with_state(state, idempotency::idempotent));
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))

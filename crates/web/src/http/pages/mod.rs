@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(account::logout))
         .route("/me", get(me::page))
         .route("/me/education", get(education::page).post(education::add))
+        .route("/me/education/chsi", post(education::add_chsi))
 }
 
 /// What every page needs: language, the CSRF token (double-submit cookie), the session and the caller.

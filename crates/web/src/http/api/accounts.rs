@@ -52,6 +52,7 @@ pub struct AccountCreated {
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccountBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 128 visible ASCII characters; a retry with the same key and body within 24 h returns the first response (marked `Idempotent-Replayed: true`)")),
     responses(
+        (status = 422, description = "The Idempotency-Key was used before with a different body (`idempotency.key_reused`)", body = ErrorBody),
         (status = 201, description = "Account created, session started", body = AccountCreated),
         (status = 400, description = "Invalid input; `field` names the request field", body = ErrorBody),
         (status = 409, description = "Username or ID document already registered", body = ErrorBody),

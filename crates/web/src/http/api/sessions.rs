@@ -28,9 +28,11 @@ pub struct SessionCreated {
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = LoginBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 128 visible ASCII characters; a retry with the same key and body within 24 h returns the first response (marked `Idempotent-Replayed: true`)")),
     responses(
+        (status = 422, description = "The Idempotency-Key was used before with a different body (`idempotency.key_reused`)", body = ErrorBody),
         (status = 201, body = SessionCreated),
         (status = 400, description = "Missing fields", body = ErrorBody),
         (status = 401, description = "Wrong credentials (never says which part)", body = ErrorBody),
+        (status = 409, description = "The same Idempotency-Key is still being processed (`idempotency.in_progress`)", body = ErrorBody),
         (status = 503, description = "Busy; retry after the Retry-After header", body = ErrorBody)))]
 pub async fn create_session(
     State(state): State<AppState>,

@@ -273,8 +273,9 @@ pub fn check_degree_number(field: &str, raw: &str, degree: Degree, graduated: Ye
     Ok(number)
 }
 
-/// A record as typed by the candidate.
-#[derive(Debug, Default, Clone)]
+/// A record as typed by the candidate (the form's and the API's field names).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
 pub struct EducationInput {
     pub level: String,
     pub school: String,

@@ -30,6 +30,13 @@ pub struct EducationBody {
     pub degree_number: String,
 }
 
+impl From<EducationBody> for EducationInput {
+    fn from(body: EducationBody) -> Self {
+        let EducationBody { level, school, major, enrolled_on, graduated_on, diploma_number, degree, degree_number } = body;
+        EducationInput { level, school, major, enrolled_on, graduated_on, diploma_number, degree, degree_number }
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EducationItem {
     pub id: String,
@@ -100,17 +107,7 @@ pub async fn add(
     caller: ApiCaller,
     ApiJson(body): ApiJson<EducationBody>,
 ) -> Result<(StatusCode, Json<EducationItem>), ApiError> {
-    let input = EducationInput {
-        level: body.level,
-        school: body.school,
-        major: body.major,
-        enrolled_on: body.enrolled_on,
-        graduated_on: body.graduated_on,
-        diploma_number: body.diploma_number,
-        degree: body.degree,
-        degree_number: body.degree_number,
-    };
-    let stored = add_manual(&state, &caller.session.account_id, &input).await.map_err(|e| e.into_api(client.lang))?;
+    let stored = add_manual(&state, &caller.session.account_id, &body.into()).await.map_err(|e| e.into_api(client.lang))?;
     Ok((StatusCode::CREATED, Json(item(stored, client.lang))))
 }
 

@@ -17,14 +17,8 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct EducationForm {
     pub csrf_token: String,
-    pub level: String,
-    pub school: String,
-    pub major: String,
-    pub enrolled_on: String,
-    pub graduated_on: String,
-    pub diploma_number: String,
-    pub degree: String,
-    pub degree_number: String,
+    #[serde(flatten)]
+    pub record: EducationInput,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -102,17 +96,7 @@ pub async fn add(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<E
         let forms = Forms { manual: form, manual_errors: FormErrors::general("csrf.invalid", lang), ..Forms::default() };
         return render(&state, ctx, forms, false, StatusCode::FORBIDDEN).await;
     }
-    let input = EducationInput {
-        level: form.level.clone(),
-        school: form.school.clone(),
-        major: form.major.clone(),
-        enrolled_on: form.enrolled_on.clone(),
-        graduated_on: form.graduated_on.clone(),
-        diploma_number: form.diploma_number.clone(),
-        degree: form.degree.clone(),
-        degree_number: form.degree_number.clone(),
-    };
-    match add_manual(&state, &session.account_id, &input).await {
+    match add_manual(&state, &session.account_id, &form.record).await {
         Ok(_) => Redirect::to("/me/education?added=1").into_response(),
         Err(FlowError::Invalid(errors)) => {
             let forms = Forms { manual: form, manual_errors: FormErrors::from(&errors, lang), ..Forms::default() };

@@ -295,7 +295,7 @@ async fn browsers_get_error_pages_and_the_language_switch_returns_to_a_usable_pa
     assert_eq!(evil.headers()["location"], "/", "no open redirect");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn education_page_adds_a_record_and_keeps_input_on_errors() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let app = spawn_app(backend).await;

@@ -159,12 +159,11 @@ impl Drop for TestApp {
             let _ = shutdown.send(());
         }
         if let Some(name) = self.postgres_database.take() {
-            // Dropping happens outside the test's runtime, on a thread of its own.
-            let store = self.store.clone();
+            // On a thread and runtime of its own, touching nothing of the test's runtime (which may be the very
+            // thread this drop blocks): FORCE ends the app's connections itself.
             std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 runtime.block_on(async move {
-                    store.db.close().await;
                     if let Ok(admin) = sqlx::PgPool::connect(&postgres_admin_url()).await {
                         let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin).await;
                     }

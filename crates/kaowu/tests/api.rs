@@ -482,3 +482,21 @@ async fn adds_verified_education_from_a_chsi_report(backend: Backend) {
     let (_, list) = app.get_json("/api/v1/me/education", Some(&token)).await;
     assert_eq!(list["records"].as_array().unwrap().len(), 1, "failed lookups added nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_of_different_candidates_never_collide() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let body = json!({"level": "other", "school": "卫生学校", "major": "护理", "enrolled_on": "2010-09", "graduated_on": "2013-06"});
+    let mut ids = Vec::new();
+    for name in ["甲一", "乙二"] {
+        let token = app.register(&registration(&unique_username(), name, &unique_resident_id())).await;
+        let response = app.client.post(app.url("/api/v1/me/education")).bearer_auth(&token).header("idempotency-key", "same-key").json(&body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+        assert!(response.headers().get("idempotent-replayed").is_none(), "{name}'s request is their own");
+        let record: Value = response.json().await.unwrap();
+        let (_, list) = app.get_json("/api/v1/me/education", Some(&token)).await;
+        assert_eq!(list["records"][0]["id"], record["id"], "{name} has the record they were told about");
+        ids.push(record["id"].clone());
+    }
+    assert_ne!(ids[0], ids[1]);
+}

@@ -26,7 +26,14 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         _ => return ApiError::new(StatusCode::BAD_REQUEST, "idempotency.key_invalid").in_lang(lang).into_response(),
     };
     let path = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
-    let scope = format!("{} {path}", request.method());
+    // Keys belong to their caller: with a session, two candidates who happen to pick the same key never see
+    // each other's answers.
+    let caller = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|value| format!(" caller:{}", &hex::encode(Sha256::digest(value.as_bytes()))[..32]))
+        .unwrap_or_default();
+    let scope = format!("{} {path}{caller}", request.method());
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_JSON_BODY).await else {
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large").in_lang(lang).into_response();

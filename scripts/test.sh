@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: domain unit and property tests, black-box HTTP tests on SQLite and on PostgreSQL, the
-# OpenAPI snapshot, process tests of the binary, and the browser tests (Playwright driving Debian's Chromium,
-# with axe-core). Installs and starts what it needs. Nothing is skipped: a missing PostgreSQL or browser fails.
+# OpenAPI snapshot, process tests of the binary, schemathesis against the API, and the browser tests
+# (Playwright driving Debian's Chromium, with axe-core). Installs and starts what it needs. Nothing is skipped:
+# a missing PostgreSQL or browser fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -38,6 +39,9 @@ fi
 
 log "cargo tests (unit, property, HTTP on SQLite and PostgreSQL, process)"
 cargo test --locked --workspace
+
+log "API fuzzing (schemathesis against the OpenAPI document)"
+KAOWU_BIN="$(target_dir)/debug/kaowu" bash scripts/api-fuzz.sh
 
 log "browser tests (Playwright + Debian Chromium + axe-core)"
 KAOWU_BIN="$(target_dir)/debug/kaowu" CHROMIUM=/usr/bin/chromium bash e2e/run.sh

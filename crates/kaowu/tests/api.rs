@@ -500,3 +500,18 @@ async fn idempotency_keys_of_different_candidates_never_collide() {
     }
     assert_ne!(ids[0], ids[1]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_session_writes_are_401_whatever_they_carry() {
+    let app = spawn_app(Backend::Sqlite).await;
+    for path in ["/api/v1/me/education", "/api/v1/me/education/chsi"] {
+        for key in [None, Some("valid-key"), Some("bad key ✗")] {
+            let mut request = app.client.post(app.url(path)).json(&json!({"code": ""}));
+            if let Some(key) = key {
+                request = request.header("idempotency-key", key);
+            }
+            let (status, error) = support::status_and_json(request.send().await.unwrap()).await;
+            assert_eq!((status, error["code"].as_str()), (401, Some("auth.required")), "{path} {key:?}");
+        }
+    }
+}

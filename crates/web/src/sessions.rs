@@ -92,6 +92,7 @@ pub async fn start_session(state: &AppState, account_id: &str, channel: &str, cl
 }
 
 /// An API caller with a valid bearer token.
+#[derive(Clone)]
 pub struct ApiCaller {
     pub session: ActiveSession,
     pub token_hash: String,
@@ -101,6 +102,9 @@ impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<ApiCaller, ApiError> {
+        if let Some(caller) = parts.extensions.get::<ApiCaller>() {
+            return Ok(caller.clone());
+        }
         let lang = request_lang(&parts.headers);
         let token = header_str(&parts.headers, header::AUTHORIZATION.as_str())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
@@ -133,5 +137,23 @@ impl FromRequestParts<AppState> for PageSession {
         let token_hash = token_hash(&token);
         let session = state.store.active_session(&token_hash, now()).await?.filter(|s| s.channel == "web");
         Ok(PageSession(session.map(|s| (s, token_hash))))
+    }
+}
+
+/// Middleware for routes that need a session: refuses without one, and hands the checked caller to the handler
+/// (so the session is looked up once).
+pub async fn require_api_session(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (mut parts, body) = request.into_parts();
+    match ApiCaller::from_request_parts(&mut parts, &state).await {
+        Ok(caller) => {
+            parts.extensions.insert(caller);
+            next.run(axum::extract::Request::from_parts(parts, body)).await
+        }
+        Err(error) => error.into_response(),
     }
 }

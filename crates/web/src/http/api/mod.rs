@@ -50,12 +50,17 @@ async fn openapi() -> Json<serde_json::Value> {
 }
 
 pub fn router(state: AppState) -> Router<AppState> {
-    let writes = Router::new()
+    let idempotent = || axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
+    let public_writes = Router::new()
         .route("/api/v1/accounts", post(accounts::create_account))
         .route("/api/v1/sessions", post(sessions::create_session))
+        .route_layer(idempotent());
+    // The session is checked before the idempotency key, so an unauthenticated call is a 401 whatever it carries.
+    let candidate_writes = Router::new()
         .route("/api/v1/me/education", post(education::add))
         .route("/api/v1/me/education/chsi", post(education::add_chsi))
-        .route_layer(axum::middleware::from_fn_with_state(state, idempotency::idempotent));
+        .route_layer(idempotent())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::sessions::require_api_session));
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/id-types", get(reference::id_types))
@@ -63,5 +68,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/me", get(accounts::me))
         .route("/api/v1/me/education", get(education::list))
         .route("/api/v1/sessions/current", delete(sessions::end_session))
-        .merge(writes)
+        .merge(public_writes)
+        .merge(candidate_writes)
 }

@@ -111,7 +111,9 @@ async fn json_logs_carry_request_ids_but_no_personal_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_lets_in_flight_requests_finish() {
-    let mut server = start("serve", &[("KAOWU_HASH_QUEUE", "32")]);
+    // One hashing worker: twelve logins then take at least ~12 × 17 ms, so many are still waiting for the worker
+    // when the signal arrives, yet all of them have long been sent.
+    let mut server = start("serve", &[("KAOWU_HASH_QUEUE", "32"), ("KAOWU_HASH_WORKERS", "1")]);
     server.wait_ready().await;
     let client = reqwest::Client::new();
     let username = unique_username();
@@ -124,7 +126,9 @@ async fn graceful_shutdown_lets_in_flight_requests_finish() {
             tokio::spawn(async move { client.post(url).json(&json!({"login": username, "password": PASSWORD})).send().await.map(|r| r.status().as_u16()) })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    let log_path = server.log_path.clone();
+    let dir = std::mem::replace(&mut server._dir, tempfile::tempdir().unwrap());
     let status = tokio::task::spawn_blocking(move || {
         let status = server.terminate();
         drop(server);
@@ -135,9 +139,12 @@ async fn graceful_shutdown_lets_in_flight_requests_finish() {
         answered.push(request.await.unwrap());
     }
     assert!(status.await.unwrap().success());
+    let _keep_log_until_read = dir;
     let completed = answered.iter().filter(|r| matches!(r, Ok(201))).count();
     assert!(answered.iter().all(|r| r.is_ok()), "every accepted request got its answer: {answered:?}");
     assert_eq!(completed, 12, "{answered:?}");
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(log.contains("shutting down"), "the signal arrived while requests were in flight");
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub mod error;
 pub mod id_number;
 pub mod password;
 pub mod person_name;
+pub mod photo;
 pub mod rare_chars;
 pub mod registration;
 pub mod security_question;

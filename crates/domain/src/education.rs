@@ -508,6 +508,11 @@ impl ChsiReport {
     }
 }
 
+/// Whether a CHSI-attested record is already among the candidate's CHSI records (the same diploma number).
+pub fn already_attested<'a>(record: &EducationRecord, chsi_records: impl IntoIterator<Item = &'a EducationRecord>) -> bool {
+    record.diploma_number.is_some() && chsi_records.into_iter().any(|existing| existing.diploma_number == record.diploma_number)
+}
+
 /// Whether the report's holder is the candidate: the same name after the normalisation names get on input.
 pub fn report_belongs_to(report: &ChsiReport, candidate_name: &str) -> bool {
     report.name().is_some_and(|name| crate::person_name::normalize(name) == crate::person_name::normalize(candidate_name))

@@ -68,13 +68,7 @@ fn latin_rule(id_type: IdType, name_uses_pinyin: bool) -> LatinLetters {
 
 impl Registration {
     pub fn parse(input: &RegistrationInput) -> Result<Registration, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        if !input.accept_notice {
-            errors.push(FieldError::new("accept_notice", "consent.notice_required"));
-        }
-        if !input.accept_privacy {
-            errors.push(FieldError::new("accept_privacy", "consent.privacy_required"));
-        }
+        let mut errors = check_consent(input.accept_notice, input.accept_privacy).err().unwrap_or_default();
         let username = errors.collect(Username::parse("username", &input.username));
         let id_type = errors.collect(IdType::parse("id_type", &input.id_type));
         let id_number = id_type.and_then(|t| errors.collect(IdNumber::parse("id_number", t, &input.id_number)));
@@ -99,6 +93,18 @@ impl Registration {
             _ => Err(errors),
         }
     }
+}
+
+/// Both consents come before the form: the 特别提示 read, and the processing of sensitive personal information.
+pub fn check_consent(accept_notice: bool, accept_privacy: bool) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    if !accept_notice {
+        errors.push(FieldError::new("accept_notice", "consent.notice_required"));
+    }
+    if !accept_privacy {
+        errors.push(FieldError::new("accept_privacy", "consent.privacy_required"));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 /// The double-entry step: the second entry must equal the first after the same normalisation. Each differing

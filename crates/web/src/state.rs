@@ -78,6 +78,11 @@ impl AppState {
         Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics, rare_font, chsi })))
     }
 
+    /// (code, display name) of every offered ID type, for a select list.
+    pub fn id_type_options(&self, lang: crate::i18n::Lang) -> Vec<(String, String)> {
+        self.id_types.iter().map(|t| (t.code.clone(), lang.pick(&t.name_zh, &t.name_en).to_string())).collect()
+    }
+
     pub fn id_type_name(&self, code: &str, lang: crate::i18n::Lang) -> String {
         self.id_types
             .iter()

@@ -4,7 +4,7 @@
 use super::FlowError;
 use crate::state::{AppState, now};
 use domain::FieldError;
-use domain::education::{ChsiCode, EducationInput, EducationRecord, Verification, YearMonth, report_belongs_to};
+use domain::education::{ChsiCode, EducationInput, EducationRecord, Verification, YearMonth, already_attested, report_belongs_to};
 use integrations::chsi::{ChsiOutcome, ChsiVerifier};
 use store::education::{AddEducationError, StoredEducation};
 use time::{OffsetDateTime, UtcOffset};
@@ -44,10 +44,7 @@ pub async fn add_from_chsi(state: &AppState, account_id: &str, raw_code: &str) -
         return Err(invalid("chsi.name_mismatch"));
     }
     let record = report.to_record().map_err(invalid)?;
-    let already = existing.iter().any(|e| {
-        e.source == "chsi" && e.record.diploma_number.is_some() && e.record.diploma_number == record.diploma_number
-    });
-    if already {
+    if already_attested(&record, existing.iter().filter(|e| e.source == "chsi").map(|e| &e.record)) {
         return Err(FlowError::Conflict(FieldError::new("code", "chsi.already_added")));
     }
     save(state, account_id, &record, "chsi", Verification::Verified).await

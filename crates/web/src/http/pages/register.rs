@@ -9,7 +9,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::registration::{IdentityConfirmation, Registration, RegistrationInput, check_double_entry};
+use domain::registration::{IdentityConfirmation, Registration, RegistrationInput, check_consent, check_double_entry};
 use domain::security_question::SUGGESTED_QUESTIONS;
 use serde::Deserialize;
 
@@ -36,14 +36,7 @@ pub async fn notice(ctx: PageCtx) -> Response {
 
 /// The form, once both the notice and the privacy rules are accepted.
 pub async fn form(State(state): State<AppState>, ctx: PageCtx, Query(consent): Query<ConsentQuery>) -> Response {
-    let mut errors = domain::FieldErrors::default();
-    if consent.accept_notice.is_none() {
-        errors.push(domain::FieldError::new("accept_notice", "consent.notice_required"));
-    }
-    if consent.accept_privacy.is_none() {
-        errors.push(domain::FieldError::new("accept_privacy", "consent.privacy_required"));
-    }
-    if !errors.is_empty() {
+    if let Err(errors) = check_consent(consent.accept_notice.is_some(), consent.accept_privacy.is_some()) {
         let c = ctx.chrome("注册须知", "Before you register");
         let errors = FormErrors::from(&errors, ctx.lang);
         return ctx.render(StatusCode::UNPROCESSABLE_ENTITY, NoticePage { c, errors });
@@ -111,7 +104,7 @@ impl FormPage {
 }
 
 fn render_form(state: &AppState, ctx: PageCtx, form: RegisterFormData, errors: FormErrors, status: StatusCode) -> Response {
-    let id_types = state.id_types.iter().map(|t| (t.code.clone(), ctx.lang.pick(&t.name_zh, &t.name_en).to_string())).collect();
+    let id_types = state.id_type_options(ctx.lang);
     let custom_question = form.security_question_choice == CUSTOM_QUESTION
         || (!form.security_question_custom.is_empty() && !SUGGESTED_QUESTIONS.contains(&form.security_question_choice.as_str()));
     let c = ctx.chrome("注册账号", "Create an account");
@@ -180,7 +173,7 @@ struct ConfirmPage {
 }
 
 fn render_confirm(ctx: PageCtx, sealed: String, form: ConfirmFormData, errors: FormErrors, status: StatusCode, state: &AppState) -> Response {
-    let id_types = state.id_types.iter().map(|t| (t.code.clone(), ctx.lang.pick(&t.name_zh, &t.name_en).to_string())).collect();
+    let id_types = state.id_type_options(ctx.lang);
     let c = ctx.chrome("确认注册信息", "Confirm your details");
     ctx.render(status, ConfirmPage { c, sealed, form, errors, id_types })
 }

@@ -37,6 +37,9 @@ if ! pg_up; then
   pg_up || { echo "PostgreSQL is not reachable at $KAOWU_TEST_POSTGRES_URL" >&2; exit 1; }
 fi
 
+log "sample portrait for the photo tests (pinned scikit-image wheel, checked by SHA-256)"
+bash scripts/sample-images.sh
+
 log "cargo tests (unit, property, HTTP on SQLite and PostgreSQL, process)"
 cargo test --locked --workspace
 

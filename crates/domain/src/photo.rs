@@ -63,6 +63,7 @@ impl Default for PhotoSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhotoRejection {
     NotAnImage,
+    Corrupt,
     UploadTooLarge,
     TooManyPixels,
     SourceTooSmall,
@@ -73,12 +74,14 @@ pub enum PhotoRejection {
     Background,
     TooDark,
     Blurred,
+    OutputSize,
 }
 
 impl PhotoRejection {
     pub fn code(self) -> &'static str {
         match self {
             PhotoRejection::NotAnImage => "photo.format",
+            PhotoRejection::Corrupt => "photo.corrupt",
             PhotoRejection::UploadTooLarge => "photo.upload_too_large",
             PhotoRejection::TooManyPixels => "photo.too_many_pixels",
             PhotoRejection::SourceTooSmall => "photo.too_small",
@@ -89,12 +92,14 @@ impl PhotoRejection {
             PhotoRejection::Background => "photo.background",
             PhotoRejection::TooDark => "photo.too_dark",
             PhotoRejection::Blurred => "photo.blurred",
+            PhotoRejection::OutputSize => "photo.output_size",
         }
     }
 
     pub fn message_zh(self) -> &'static str {
         match self {
             PhotoRejection::NotAnImage => "文件不是 JPEG 或 PNG 图片",
+            PhotoRejection::Corrupt => "图片文件已损坏或不完整",
             PhotoRejection::UploadTooLarge => "文件过大",
             PhotoRejection::TooManyPixels => "图片像素过多",
             PhotoRejection::SourceTooSmall => "照片尺寸过小",
@@ -105,6 +110,7 @@ impl PhotoRejection {
             PhotoRejection::Background => "背景不是白色",
             PhotoRejection::TooDark => "照片过暗",
             PhotoRejection::Blurred => "照片模糊",
+            PhotoRejection::OutputSize => "无法将照片压缩到规定的文件大小",
         }
     }
 }

@@ -52,7 +52,9 @@ impl Application {
             let address = listener.local_addr()?;
             settings.chsi_base_url = format!("http://{address}{CHSI_SIMULATOR_PATH}");
         }
-        let state = web::AppState::new(store, settings).await?;
+        let objects = store::objects::Objects::open(&config.storage_url).context("opening object storage")?;
+        tracing::info!(storage = objects.describe(), "object storage");
+        let state = web::AppState::new(store, objects, settings).await?;
         Ok(Application { listener, state, simulators })
     }
 

@@ -28,6 +28,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("trust_forwarded_for", "take the client address from X-Forwarded-For (default false)"),
     ("chsi_base_url", "CHSI 学信网 base URL (default https://www.chsi.com.cn; demo: its in-process simulator)"),
     ("rare_char_font", "TrueType font cut into web-font blocks for rare characters (default: Debian's BabelStone Han)"),
+    ("storage_url", "where photos and files are kept: a directory, file:///DIR or s3://BUCKET/PREFIX (default data_dir/objects)"),
+    ("photo_spec", "TOML file with this exam year's photo spec (default: config/photo-spec-2027.toml, built in)"),
+    ("photo_workers", "photos processed at once (default: number of cores)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
 ];
@@ -44,6 +47,7 @@ pub struct Config {
     pub log_filter: String,
     /// The configured CHSI address, if any (the demo otherwise uses its simulator).
     pub chsi_base_url: Option<String>,
+    pub storage_url: String,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +129,11 @@ impl Config {
         if let Some(v) = get("rare_char_font") {
             web.rare_char_font = PathBuf::from(v);
         }
+        web.photo_spec = load_photo_spec(get("photo_spec").map(Path::new))?;
+        if let Some(v) = get("photo_workers") {
+            web.photo_workers = parse_num("photo_workers", v)?;
+        }
+        let storage_url = get("storage_url").map(str::to_string).unwrap_or_else(|| data_dir.join("objects").display().to_string());
         let mut db = store::DbOptions::default();
         if let Some(v) = get("db_max_connections") {
             db.max_connections = parse_num("db_max_connections", v)?;
@@ -164,12 +173,24 @@ impl Config {
             other => bail!("log_format: expected json or pretty, got {other:?}"),
         };
         let log_filter = get("log").unwrap_or("info").to_string();
-        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url })
+        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url, storage_url })
     }
 
     pub fn is_sqlite(&self) -> bool {
         !self.database_url.starts_with("postgres")
     }
+}
+
+/// The spec shipped for the current exam year, used when `photo_spec` names no file.
+pub const SHIPPED_PHOTO_SPEC: &str = include_str!("../../../config/photo-spec-2027.toml");
+
+/// Reads an exam year's photo spec; keys the file leaves out keep the shipped values, unknown keys are errors.
+pub fn load_photo_spec(path: Option<&Path>) -> anyhow::Result<domain::photo::PhotoSpec> {
+    let (text, origin) = match path {
+        Some(path) => (std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?, path.display().to_string()),
+        None => (SHIPPED_PHOTO_SPEC.to_owned(), "the built-in photo spec".to_owned()),
+    };
+    toml::from_str(&text).with_context(|| format!("photo spec in {origin}"))
 }
 
 fn read_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
@@ -264,5 +285,17 @@ mod tests {
         std::fs::write(&file, "lisen = \"127.0.0.1:9000\"\n").unwrap();
         let err = Config::load(&Sources { file: Some(file), ..Default::default() }, Mode::Serve, &HashMap::new()).unwrap_err();
         assert!(err.to_string().contains("unknown setting"));
+    }
+
+    #[test]
+    fn the_shipped_photo_spec_is_the_default_and_files_override_it() {
+        assert_eq!(load_photo_spec(None).unwrap(), domain::photo::PhotoSpec::default());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("photo-2028.toml");
+        std::fs::write(&file, "min_source_width = 1500\nmin_source_height = 2000\n").unwrap();
+        let spec = load_photo_spec(Some(&file)).unwrap();
+        assert_eq!((spec.min_source_width, spec.min_source_height, spec.output_width), (1500, 2000, 295));
+        std::fs::write(&file, "min_width = 1500\n").unwrap();
+        assert!(load_photo_spec(Some(&file)).is_err(), "a misspelt key is an error, not ignored");
     }
 }

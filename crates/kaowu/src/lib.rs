@@ -4,4 +4,5 @@ pub mod app;
 pub mod bench;
 pub mod config;
 pub mod demo;
+pub mod photo_tool;
 pub mod telemetry;

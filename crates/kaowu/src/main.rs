@@ -22,6 +22,8 @@ enum Command {
     Serve(ServerArgs),
     /// Apply database migrations and exit.
     Migrate(ServerArgs),
+    /// The photo tool on a file: prints every check and writes the one-inch photo; exits 0 only when it passes.
+    Photo(PhotoArgs),
     /// Benchmarks that print ratios against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -40,12 +42,32 @@ struct ServerArgs {
     config: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct PhotoArgs {
+    /// The original photo (JPEG or PNG).
+    input: PathBuf,
+    /// Where to write the one-inch photo (default 一寸报名照片.jpg in the current directory).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The exam year's photo spec (TOML; default the built-in current spec; KAOWU_PHOTO_SPEC).
+    #[arg(long, env = "KAOWU_PHOTO_SPEC")]
+    spec: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum BenchCommand {
     /// Raw argon2id verifications/s vs HTTP password logins/s, peak server memory, overload behaviour.
     Login {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+    },
+    /// 12-megapixel originals through the photo tool per second, against decoding alone.
+    Photo {
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// The sample portrait (scripts/sample-images.sh puts it in .cache/samples/).
+        #[arg(long, default_value = ".cache/samples/astronaut.png")]
+        face: PathBuf,
     },
 }
 
@@ -104,6 +126,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             kaowu::telemetry::init(config.log_format, &config.log_filter);
             open_store(&config).await?;
             println!("migrations applied to {}", redact(&config.database_url));
+            Ok(())
+        }
+        Command::Photo(args) => {
+            let passed = kaowu::photo_tool::run(&args.input, args.output, args.spec.as_deref(), &mut std::io::stdout())?;
+            if !passed {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Photo { seconds, face }) => {
+            let report = tokio::task::spawn_blocking(move || kaowu::bench::photo(kaowu::bench::PhotoBenchOptions { seconds, face })).await??;
+            report.print();
             Ok(())
         }
         Command::Bench(BenchCommand::Login { seconds }) => {

@@ -6,6 +6,8 @@ mod db;
 pub mod accounts;
 pub mod education;
 pub mod idempotency;
+pub mod objects;
+pub mod photos;
 pub mod pii;
 pub mod reference;
 pub mod sessions;

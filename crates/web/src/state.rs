@@ -24,6 +24,10 @@ pub struct WebSettings {
     pub rare_char_font: std::path::PathBuf,
     /// Where CHSI online verification reports are looked up (the simulator in the demo and tests).
     pub chsi_base_url: String,
+    /// What a registration photo must be this exam year (configuration, not code).
+    pub photo_spec: domain::photo::PhotoSpec,
+    /// Photos processed at once (≈ cores); an upload beyond that is answered "busy" at once.
+    pub photo_workers: usize,
 }
 
 impl Default for WebSettings {
@@ -39,6 +43,8 @@ impl Default for WebSettings {
             registration_confirm_secs: 30 * 60,
             rare_char_font: "/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf".into(),
             chsi_base_url: "https://www.chsi.com.cn".into(),
+            photo_spec: domain::photo::PhotoSpec::default(),
+            photo_workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         }
     }
 }
@@ -55,6 +61,9 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     pub rare_font: Option<crate::rare_font::RareFont>,
     pub chsi: integrations::chsi::ChsiClient,
+    pub objects: store::objects::Objects,
+    pub photo_spec: domain::photo::PhotoSpec,
+    pub photo_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -65,7 +74,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub async fn new(store: Store, settings: WebSettings) -> Result<AppState, store::StoreError> {
+    pub async fn new(store: Store, objects: store::objects::Objects, settings: WebSettings) -> Result<AppState, store::StoreError> {
         let id_types = store.db.enabled_id_types().await?;
         let hasher = Hasher::new(settings.hash_workers, settings.hash_queue);
         domain::rare_chars::warm_up();
@@ -75,7 +84,9 @@ impl AppState {
         }
         let metrics = crate::observability::metrics_handle();
         let chsi = integrations::chsi::ChsiClient::new(&settings.chsi_base_url);
-        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics, rare_font, chsi })))
+        let photo_spec = settings.photo_spec.clone();
+        let photo_slots = Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1)));
+        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics, rare_font, chsi, objects, photo_spec, photo_slots })))
     }
 
     /// (code, display name) of every offered ID type, for a select list.

@@ -237,3 +237,38 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// Sample uploads composed from the sample portrait (tests/sample-images/README.md).
+pub mod photos {
+    use documents::photo::samples::{self, Sitter};
+    use std::sync::OnceLock;
+
+    fn sitter() -> &'static Sitter {
+        static SITTER: OnceLock<Sitter> = OnceLock::new();
+        SITTER.get_or_init(|| {
+            let path = std::env::var("KAOWU_SAMPLE_FACE")
+                .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache/samples/astronaut.png").to_owned());
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("sample face {path}: {e} (run scripts/sample-images.sh)"));
+            Sitter::from_png(&bytes).expect("the sample face decodes")
+        })
+    }
+
+    /// A passing studio portrait; `variant` changes the framing so two variants give different photos.
+    pub fn portrait_jpeg(variant: u32) -> Vec<u8> {
+        let mut portrait = sitter().portrait(1200, 1600, 0.4 - 0.03 * variant as f32);
+        samples::add_noise(&mut portrait, 3, 7 + u64::from(variant));
+        samples::jpeg(&portrait, 92)
+    }
+
+    pub fn portrait_png() -> Vec<u8> {
+        let mut portrait = sitter().portrait(1200, 1600, 0.4);
+        samples::add_noise(&mut portrait, 3, 7);
+        samples::png(&portrait)
+    }
+
+    pub fn two_faces_jpeg() -> Vec<u8> {
+        let mut pair = sitter().pair(1600, 1200);
+        samples::add_noise(&mut pair, 3, 2);
+        samples::jpeg(&pair, 92)
+    }
+}

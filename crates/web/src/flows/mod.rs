@@ -2,6 +2,7 @@
 
 pub mod education;
 pub mod login;
+pub mod photo;
 pub mod registration;
 
 use crate::error::ApiError;

@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> Router {
         ));
 
     Router::new()
-        .merge(pages::router())
+        .merge(pages::router(&state))
         .merge(api::router(state.clone()))
         .merge(ops::router())
         .merge(assets::router())

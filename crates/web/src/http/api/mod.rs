@@ -4,13 +4,15 @@ pub mod accounts;
 pub mod education;
 pub mod idempotency;
 pub mod json;
+pub mod photo;
 pub mod reference;
 pub mod sessions;
 
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -25,6 +27,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         education::list,
         education::add,
         education::add_chsi,
+        photo::upload,
+        photo::download,
+        photo::photo_info,
         sessions::create_session,
         sessions::end_session,
     ),
@@ -61,8 +66,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/me/education/chsi", post(education::add_chsi))
         .route_layer(idempotent())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::sessions::require_api_session));
+    // Photo uploads are read with the spec's own cap (a little more for multipart framing); PUT replaces, so
+    // a retry is harmless without an idempotency key.
+    let photo_limit = state.photo_spec.max_upload_bytes + 64 * 1024;
+    let photo = Router::new()
+        .route("/api/v1/me/photo", put(photo::upload).get(photo::download))
+        .route_layer(DefaultBodyLimit::max(photo_limit));
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/me/photo/info", get(photo::photo_info))
         .route("/api/v1/id-types", get(reference::id_types))
         .route("/api/v1/rare-chars", get(reference::rare_chars))
         .route("/api/v1/me", get(accounts::me))
@@ -70,4 +82,5 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/sessions/current", delete(sessions::end_session))
         .merge(public_writes)
         .merge(candidate_writes)
+        .merge(photo)
 }

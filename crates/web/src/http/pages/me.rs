@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 /// The steps the seed requires before an exam application, and whether each is done.
-/// The photo and WeChat binding arrive with their own issues; until then no account can have done them.
+/// WeChat binding arrives with its own issue; until then no account can have done it.
 pub async fn checklist(state: &AppState, account_id: &str) -> Result<Vec<(&'static str, bool)>, ApiError> {
+    let photo = state.store.photo(account_id).await?.is_some();
     let education = state.store.education_count(account_id).await? > 0;
-    Ok(vec![("photo", false), ("education", education), ("wechat", false)])
+    Ok(vec![("photo", photo), ("education", education), ("wechat", false)])
 }
 
 pub struct ChecklistRow {
@@ -67,7 +68,11 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
                 "education" => (lang.pick("填写学历学位信息", "Record your education"), lang.pick("学信网授权或手工录入，最多 5 条。", "By CHSI authorisation or by hand, up to 5 records.")),
                 _ => (lang.pick("绑定微信并关注公众号", "Bind WeChat and follow the official account"), lang.pick("未绑定微信无法报名。", "Without WeChat you cannot apply for an exam.")),
             };
-            let link = (step == "education").then_some("/me/education");
+            let link = match step {
+                "photo" => Some("/me/photo"),
+                "education" => Some("/me/education"),
+                _ => None,
+            };
             ChecklistRow { step, label: label.into(), hint: hint.into(), done, link }
         })
         .collect();

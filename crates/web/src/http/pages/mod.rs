@@ -4,6 +4,7 @@
 pub mod account;
 pub mod education;
 pub mod me;
+pub mod photo;
 pub mod register;
 
 use crate::error::ApiError;
@@ -26,7 +27,8 @@ use subtle::ConstantTimeEq;
 pub const CSRF_COOKIE: &str = "kaowu_csrf";
 pub const LANG_COOKIE: &str = "kaowu_lang";
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    let photo_limit = state.photo_spec.max_upload_bytes + 64 * 1024;
     Router::new()
         .route("/", get(home))
         .route("/lang", get(switch_language))
@@ -38,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me::page))
         .route("/me/education", get(education::page).post(education::add))
         .route("/me/education/chsi", post(education::add_chsi))
+        .route("/me/photo", get(photo::page).post(photo::upload).layer(axum::extract::DefaultBodyLimit::max(photo_limit)))
+        .route("/me/photo.jpg", get(photo::image))
 }
 
 /// What every page needs: language, the CSRF token (double-submit cookie), the session and the caller.

@@ -1,0 +1,154 @@
+//! Turning untrusted upload bytes into upright RGB pixels: the format by content, the size limits before any
+//! pixel is decoded, truncation, EXIF orientation, and transparency flattened onto white.
+
+use std::io::Cursor;
+
+use domain::photo::{PhotoRejection, PhotoSpec};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
+
+/// The two formats a registration photo may be, told apart by their first bytes (never by the file name).
+pub fn sniff_format(bytes: &[u8]) -> Result<ImageFormat, PhotoRejection> {
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok(ImageFormat::Jpeg)
+    } else if bytes.starts_with(PNG) {
+        Ok(ImageFormat::Png)
+    } else {
+        Err(PhotoRejection::NotAnImage)
+    }
+}
+
+/// What the header says, read before the pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub format: ImageFormat,
+    /// As displayed, after EXIF orientation.
+    pub width: u32,
+    pub height: u32,
+    /// The EXIF orientation that was applied (1 = none).
+    pub exif_orientation: u8,
+}
+
+/// Decodes an upload, refusing oversized or truncated images before they cost memory.
+pub fn decode(spec: &PhotoSpec, bytes: &[u8]) -> Result<(Header, RgbImage), PhotoRejection> {
+    let format = sniff_format(bytes)?;
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(PhotoRejection::Corrupt);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(decoder_limits(spec));
+    let mut decoder = reader.into_decoder().map_err(rejection_for)?;
+    let (stored_width, stored_height) = decoder.dimensions();
+    // The pixel cap comes first: a bomb must be refused before its pixels are allocated.
+    if u64::from(stored_width) * u64::from(stored_height) > spec.max_pixels {
+        return Err(PhotoRejection::TooManyPixels);
+    }
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let (width, height) = displayed_size(stored_width, stored_height, orientation);
+    spec.check_dimensions(width, height)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(rejection_for)?;
+    image.apply_orientation(orientation);
+    let header = Header { format, width, height, exif_orientation: orientation.to_exif() };
+    Ok((header, flatten_onto_white(image)))
+}
+
+fn decoder_limits(spec: &PhotoSpec) -> Limits {
+    let mut limits = Limits::default();
+    // No side may exceed what the pixel budget allows for a 1:1 image stretched 16 times; the allocation cap
+    // covers the decoded RGBA buffer plus the decoder's own working memory.
+    let side = u32::try_from(((spec.max_pixels as f64).sqrt() * 4.0) as u64).unwrap_or(u32::MAX);
+    limits.max_image_width = Some(side);
+    limits.max_image_height = Some(side);
+    limits.max_alloc = Some(spec.max_pixels.saturating_mul(8));
+    limits
+}
+
+fn rejection_for(error: image::ImageError) -> PhotoRejection {
+    match error {
+        image::ImageError::Limits(_) => PhotoRejection::TooManyPixels,
+        image::ImageError::Unsupported(_) => PhotoRejection::NotAnImage,
+        _ => PhotoRejection::Corrupt,
+    }
+}
+
+fn displayed_size(width: u32, height: u32, orientation: image::metadata::Orientation) -> (u32, u32) {
+    use image::metadata::Orientation::*;
+    match orientation {
+        Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH => (height, width),
+        NoTransforms | Rotate180 | FlipHorizontal | FlipVertical => (width, height),
+    }
+}
+
+/// The decoder used for JPEG is lenient and paints missing data grey, so a cut-off upload is caught here: the
+/// end-of-image marker must follow the first scan. (Inside entropy-coded data 0xFF is always followed by 0x00 or
+/// a restart marker, so FF D9 there can only be the real end.)
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let Some(scan) = first_scan_offset(bytes) else { return false };
+    bytes[scan..].windows(2).any(|pair| pair == [0xFF, 0xD9])
+}
+
+/// Walks the marker segments after SOI up to the first start-of-scan.
+fn first_scan_offset(bytes: &[u8]) -> Option<usize> {
+    let mut at = 2;
+    loop {
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1; // fill bytes
+        }
+        if bytes.get(at) != Some(&0xFF) {
+            return None;
+        }
+        let marker = *bytes.get(at + 1)?;
+        let length = usize::from(u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]));
+        if marker == 0xDA {
+            return Some(at + 2 + length);
+        }
+        at += 2 + length;
+    }
+}
+
+/// Transparent areas become white, as the photo's background must be.
+fn flatten_onto_white(image: DynamicImage) -> RgbImage {
+    if !image.color().has_alpha() {
+        return image.into_rgb8();
+    }
+    let rgba = image.into_rgba8();
+    let (width, height) = rgba.dimensions();
+    let mut rgb = RgbImage::new(width, height);
+    for (out, pixel) in rgb.pixels_mut().zip(rgba.pixels()) {
+        let alpha = u32::from(pixel[3]);
+        for channel in 0..3 {
+            out[channel] = ((u32::from(pixel[channel]) * alpha + 255 * (255 - alpha) + 127) / 255) as u8;
+        }
+    }
+    rgb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_is_told_by_content() {
+        assert_eq!(sniff_format(b"\xFF\xD8\xFF\xE0rest"), Ok(ImageFormat::Jpeg));
+        assert_eq!(sniff_format(b"\x89PNG\r\n\x1a\nrest"), Ok(ImageFormat::Png));
+        assert_eq!(sniff_format(b"GIF89a"), Err(PhotoRejection::NotAnImage));
+        assert_eq!(sniff_format(b"<html>"), Err(PhotoRejection::NotAnImage));
+        assert_eq!(sniff_format(b""), Err(PhotoRejection::NotAnImage));
+    }
+
+    #[test]
+    fn a_jpeg_without_its_end_marker_is_incomplete() {
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut jpeg).encode(&[200u8; 16 * 16 * 3], 16, 16, image::ExtendedColorType::Rgb8).unwrap();
+        assert!(jpeg_is_complete(&jpeg));
+        assert!(!jpeg_is_complete(&jpeg[..jpeg.len() - 2]));
+        assert!(!jpeg_is_complete(&jpeg[..jpeg.len() / 2]));
+        assert!(!jpeg_is_complete(b"\xFF\xD8\xFF"));
+    }
+
+    #[test]
+    fn transparency_becomes_white() {
+        let image = DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(2, 2, image::Rgba([0, 0, 0, 0])));
+        assert_eq!(flatten_onto_white(image).get_pixel(0, 0).0, [255, 255, 255]);
+    }
+}

@@ -2,7 +2,8 @@
 # Browser end-to-end tests: Playwright (playwright-core, no browser download) drives Debian's Chromium against
 # `kaowu demo` servers started by the tests themselves. Needs node >= 20, npm, chromium and a built kaowu binary:
 #   cargo build -p kaowu && e2e/run.sh
-# Environment: KAOWU_BIN (default /var/tmp/kaowu-target/debug/kaowu), CHROMIUM (default /usr/bin/chromium).
+# Environment: KAOWU_BIN (default /var/tmp/kaowu-target/debug/kaowu), CHROMIUM (default /usr/bin/chromium),
+# PHOTO_SAMPLES_BIN (default: the photo-samples example beside KAOWU_BIN).
 set -euo pipefail
 
 chromium="${CHROMIUM:-/usr/bin/chromium}"
@@ -27,5 +28,17 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
   touch node_modules
 fi
 
+# Sample photos composed from the sample portrait (tests/sample-images/README.md) by the documents crate's
+# example, which `cargo test` builds next to the binary.
+repo="$(cd .. && pwd)"
+samples_bin="${PHOTO_SAMPLES_BIN:-$(dirname "$KAOWU_BIN")/examples/photo-samples}"
+if [[ ! -x "$samples_bin" ]]; then
+  echo "e2e: $samples_bin not found (cargo build -p kaowu-documents --examples, or set PHOTO_SAMPLES_BIN)" >&2
+  exit 1
+fi
+bash "$repo/scripts/sample-images.sh"
+export KAOWU_PHOTO_SAMPLES="$PWD/test-results/photo-samples"
+"$samples_bin" "$KAOWU_PHOTO_SAMPLES" "$repo/.cache/samples/astronaut.png" >/dev/null
+
 # One test file at a time: each starts its own server and browser, and the machine has 2 cores.
-exec node --test --test-concurrency=1 tests/
+exec node --test --test-concurrency=1 "${@:-tests/}"

@@ -9,12 +9,7 @@ source scripts/lib.sh
 
 kaowu_bin="${KAOWU_BIN:-$(target_dir)/debug/kaowu}"
 venv=.venv/api-fuzz
-if [ ! -x "$venv/bin/schemathesis" ] || [ tests/api-fuzz/requirements.txt -nt "$venv/bin/schemathesis" ]; then
-  command -v python3 >/dev/null || apt_install python3
-  python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; rm -rf "$venv"; python3 -m venv "$venv"; }
-  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/api-fuzz/requirements.txt
-  touch "$venv/bin/schemathesis"
-fi
+python_venv "$venv" tests/api-fuzz/requirements.txt schemathesis
 
 data=$(mktemp -d)
 "$kaowu_bin" demo --listen 127.0.0.1:0 --data-dir "$data/kaowu" >"$data/stdout" 2>"$data/stderr" &

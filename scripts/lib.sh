@@ -32,3 +32,18 @@ ensure_rust() {
 
 # Where cargo puts the build (.cargo/config.toml keeps it outside the clone, so rebuilds are incremental).
 target_dir() { echo "${CARGO_TARGET_DIR:-/var/tmp/kaowu-target}"; }
+
+# A Python virtual environment at $1 with exactly the packages pinned in requirements file $2, (re)installed
+# when missing or older than the file. $3 names a program in it that must exist afterwards.
+python_venv() {
+  local venv=$1 requirements=$2 program=$3
+  if [ ! -x "$venv/bin/$program" ] || [ "$requirements" -nt "$venv/bin/$program" ]; then
+    command -v python3 >/dev/null || apt_install python3
+    python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; rm -rf "$venv"; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+    touch "$venv/bin/$program"
+  fi
+}
+
+# A TCP port nobody listens on right now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

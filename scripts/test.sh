@@ -37,6 +37,16 @@ if ! pg_up; then
   pg_up || { echo "PostgreSQL is not reachable at $KAOWU_TEST_POSTGRES_URL" >&2; exit 1; }
 fi
 
+log "S3-compatible test server (moto, pinned in tests/s3-compat/requirements.txt)"
+python_venv .venv/s3-compat tests/s3-compat/requirements.txt moto_server
+s3_port=$(free_port)
+.venv/s3-compat/bin/moto_server -H 127.0.0.1 -p "$s3_port" >/dev/null 2>&1 &
+s3_server=$!
+trap 'kill "$s3_server" 2>/dev/null || true' EXIT
+export KAOWU_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break; sleep 0.1; done
+(exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null || { echo "the S3 test server did not start" >&2; exit 1; }
+
 log "sample portrait for the photo tests (pinned scikit-image wheel, checked by SHA-256)"
 bash scripts/sample-images.sh
 

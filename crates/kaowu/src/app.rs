@@ -52,7 +52,7 @@ impl Application {
             let address = listener.local_addr()?;
             settings.chsi_base_url = format!("http://{address}{CHSI_SIMULATOR_PATH}");
         }
-        let objects = store::objects::Objects::open(&config.storage_url).context("opening object storage")?;
+        let objects = store::objects::Objects::open(&config.storage_url, &config.s3).context("opening object storage")?;
         tracing::info!(storage = objects.describe(), "object storage");
         let state = web::AppState::new(store, objects, settings).await?;
         Ok(Application { listener, state, simulators })

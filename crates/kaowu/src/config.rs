@@ -29,6 +29,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("chsi_base_url", "CHSI 学信网 base URL (default https://www.chsi.com.cn; demo: its in-process simulator)"),
     ("rare_char_font", "TrueType font cut into web-font blocks for rare characters (default: Debian's BabelStone Han)"),
     ("storage_url", "where photos and files are kept: a directory, file:///DIR or s3://BUCKET/PREFIX (default data_dir/objects)"),
+    ("s3_endpoint", "S3-compatible endpoint for s3:// storage, e.g. http://minio:9000 (default: AWS, or AWS_ENDPOINT)"),
+    ("s3_region", "S3 region (default: AWS_REGION)"),
+    ("s3_access_key_id", "S3 access key id (default: AWS_ACCESS_KEY_ID or the instance role)"),
+    ("s3_secret_access_key", "S3 secret key (default: AWS_SECRET_ACCESS_KEY)"),
+    ("s3_allow_http", "allow a plain-HTTP S3 endpoint (default false)"),
+    ("s3_virtual_hosted", "bucket.endpoint addressing instead of endpoint/bucket (default false)"),
     ("photo_spec", "TOML file with this exam year's photo spec (default: config/photo-spec-2027.toml, built in)"),
     ("photo_workers", "photos processed at once (default: number of cores)"),
     ("log_format", "json (default) or pretty"),
@@ -48,6 +54,7 @@ pub struct Config {
     /// The configured CHSI address, if any (the demo otherwise uses its simulator).
     pub chsi_base_url: Option<String>,
     pub storage_url: String,
+    pub s3: store::objects::S3Options,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +140,14 @@ impl Config {
         if let Some(v) = get("photo_workers") {
             web.photo_workers = parse_num("photo_workers", v)?;
         }
+        let s3 = store::objects::S3Options {
+            endpoint: get("s3_endpoint").map(str::to_string),
+            region: get("s3_region").map(str::to_string),
+            access_key_id: get("s3_access_key_id").map(str::to_string),
+            secret_access_key: get("s3_secret_access_key").map(str::to_string),
+            allow_http: get("s3_allow_http").map(|v| parse_bool("s3_allow_http", v)).transpose()?.unwrap_or(false),
+            virtual_hosted: get("s3_virtual_hosted").map(|v| parse_bool("s3_virtual_hosted", v)).transpose()?.unwrap_or(false),
+        };
         let storage_url = get("storage_url").map(str::to_string).unwrap_or_else(|| data_dir.join("objects").display().to_string());
         let mut db = store::DbOptions::default();
         if let Some(v) = get("db_max_connections") {
@@ -173,7 +188,7 @@ impl Config {
             other => bail!("log_format: expected json or pretty, got {other:?}"),
         };
         let log_filter = get("log").unwrap_or("info").to_string();
-        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url, storage_url })
+        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url, storage_url, s3 })
     }
 
     pub fn is_sqlite(&self) -> bool {

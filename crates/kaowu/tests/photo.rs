@@ -12,6 +12,7 @@ on_both_databases!(
     refused_uploads_name_the_check_and_keep_the_previous_photo,
     a_replaced_photo_is_gone_and_a_locked_photo_stays,
     the_photo_page_uploads_and_explains_refusals,
+    photos_can_be_kept_in_s3_compatible_storage,
 );
 
 async fn candidate(app: &TestApp) -> String {
@@ -205,6 +206,48 @@ async fn the_photo_page_uploads_and_explains_refusals(backend: Backend) {
     // Another browser, not logged in, gets nothing.
     let stranger = reqwest::Client::new();
     assert_eq!(stranger.get(app.url("/me/photo.jpg")).send().await.unwrap().status(), 404);
+    app.shutdown().await;
+}
+
+async fn photos_can_be_kept_in_s3_compatible_storage(backend: Backend) {
+    // The S3 protocol test server scripts/test.sh starts (moto); production points these at OSS/COS/MinIO/S3.
+    let endpoint = std::env::var("KAOWU_TEST_S3_ENDPOINT")
+        .unwrap_or_else(|_| panic!("KAOWU_TEST_S3_ENDPOINT is not set: scripts/test.sh starts an S3-compatible test server"));
+    let bucket = format!("kaowu-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let created = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await.expect("S3 test server");
+    assert!(created.status().is_success());
+    let settings = [
+        ("storage_url", format!("s3://{bucket}/kaowu")),
+        ("s3_endpoint", endpoint.clone()),
+        ("s3_region", "us-east-1".into()),
+        ("s3_access_key_id", "kaowu-test".into()),
+        ("s3_secret_access_key", "kaowu-test-secret".into()),
+        ("s3_allow_http", "true".into()),
+    ];
+    let options = support::Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() };
+    let app = support::spawn_app_with(backend, options).await;
+    let token = candidate(&app).await;
+    let (status, info) = put_photo(&app, &token, "image/jpeg", photos::portrait_jpeg(0)).await;
+    assert_eq!(status, 200, "{info}");
+    let served = get_photo(&app, Some(&token)).await.bytes().await.unwrap();
+    assert!(stored_objects(&app).is_empty(), "nothing on the local disk");
+
+    // The object is in the bucket under the configured prefix, byte for byte what the owner is served, and
+    // the bucket does not hand it to anyone without credentials.
+    let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
+    let key = format!("photos/{}/{}.jpg", me["account_id"].as_str().unwrap(), info["sha256"].as_str().unwrap());
+    let s3 = store::objects::S3Options {
+        endpoint: Some(endpoint.clone()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some("kaowu-test".into()),
+        secret_access_key: Some("kaowu-test-secret".into()),
+        allow_http: true,
+        virtual_hosted: false,
+    };
+    let bucket_view = store::objects::Objects::open(&format!("s3://{bucket}/kaowu"), &s3).unwrap();
+    assert_eq!(bucket_view.get(&key).await.unwrap(), Some(served));
+    let anonymous = reqwest::get(format!("{endpoint}/{bucket}/kaowu/{key}")).await.unwrap();
+    assert_eq!(anonymous.status(), 403, "no public URL, even for someone who knows the key");
     app.shutdown().await;
 }
 

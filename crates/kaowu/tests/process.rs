@@ -189,3 +189,40 @@ async fn demo_runs_on_postgres_through_the_environment() {
     assert!(server.terminate().success());
     sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin).await.unwrap();
 }
+
+#[test]
+fn the_photo_command_prints_each_check_and_exits_by_the_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("原始照片.png");
+    // A PNG under any name: the content decides.
+    std::fs::write(&original, support::photos::portrait_png()).unwrap();
+    let passed = Command::new(BIN).arg("photo").arg(&original).current_dir(dir.path()).output().unwrap();
+    let stdout = String::from_utf8(passed.stdout).unwrap();
+    assert!(passed.status.success(), "{stdout}");
+    for check in ["✔ 文件大小", "✔ 文件格式：PNG", "✔ 人脸检测", "✔ 背景", "✔ 清晰度", "通过：已写入 一寸报名照片.jpg"] {
+        assert!(stdout.contains(check), "{check} in:\n{stdout}");
+    }
+    let written = std::fs::read(dir.path().join("一寸报名照片.jpg")).unwrap();
+    let photo = image::load_from_memory_with_format(&written, image::ImageFormat::Jpeg).unwrap();
+    assert_eq!((photo.width(), photo.height()), (295, 413));
+
+    let two = dir.path().join("two.jpg");
+    std::fs::write(&two, support::photos::two_faces_jpeg()).unwrap();
+    let out = dir.path().join("out.jpg");
+    let refused = Command::new(BIN).arg("photo").arg(&two).arg("-o").arg(&out).output().unwrap();
+    let stdout = String::from_utf8(refused.stdout).unwrap();
+    assert_eq!(refused.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("✘ 人脸检测：2 张人脸") && stdout.contains("未通过：检测到多张人脸（photo.several_faces）"), "{stdout}");
+    assert!(!out.exists(), "nothing written for a refused photo");
+
+    // Another exam year's spec, from a file.
+    let spec = dir.path().join("photo-2028.toml");
+    std::fs::write(&spec, "min_source_width = 1500\nmin_source_height = 2000\n").unwrap();
+    let strict = Command::new(BIN).arg("photo").arg(&original).arg("--spec").arg(&spec).arg("-o").arg(&out).output().unwrap();
+    let stdout = String::from_utf8(strict.stdout).unwrap();
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(stdout.contains("照片尺寸过小（photo.too_small）"), "{stdout}");
+
+    let missing = Command::new(BIN).arg("photo").arg(dir.path().join("nope.jpg")).output().unwrap();
+    assert!(!missing.status.success());
+}

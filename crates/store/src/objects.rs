@@ -18,9 +18,36 @@ pub enum ObjectError {
     Io(#[from] std::io::Error),
 }
 
-/// Where objects live, chosen by URL: a directory path or `file:///dir`, `s3://bucket/prefix` (endpoint,
-/// region and credentials from the standard `AWS_*` environment variables, e.g. `AWS_ENDPOINT` for MinIO or
-/// Ceph, `AWS_ALLOW_HTTP=true` for a plain-HTTP endpoint), or `memory://`.
+/// How to reach an S3-compatible service. Anything left `None` comes from the standard `AWS_*` environment
+/// variables (or the instance's role), as the AWS tools read them.
+#[derive(Clone, Default)]
+pub struct S3Options {
+    /// e.g. `https://oss-cn-beijing.aliyuncs.com`, `http://minio:9000`; `None` is AWS itself.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Allow a plain-HTTP endpoint (a private network's MinIO, a test server).
+    pub allow_http: bool,
+    /// `bucket.endpoint` style addressing instead of `endpoint/bucket`.
+    pub virtual_hosted: bool,
+}
+
+/// Where objects live, chosen by URL: a directory path or `file:///dir`, `s3://bucket/prefix` (with
+/// [`S3Options`]), or `memory://`.
+impl std::fmt::Debug for S3Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Options")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "<redacted>"))
+            .field("allow_http", &self.allow_http)
+            .field("virtual_hosted", &self.virtual_hosted)
+            .finish()
+    }
+}
+
 #[derive(Clone)]
 pub struct Objects {
     backend: Arc<dyn ObjectStore>,
@@ -29,7 +56,7 @@ pub struct Objects {
 }
 
 impl Objects {
-    pub fn open(url: &str) -> Result<Objects, ObjectError> {
+    pub fn open(url: &str, s3_options: &S3Options) -> Result<Objects, ObjectError> {
         if url == "memory://" {
             return Ok(Objects::new(Arc::new(object_store::memory::InMemory::new()), Path::default(), "memory"));
         }
@@ -38,7 +65,20 @@ impl Objects {
             if bucket.is_empty() {
                 return Err(ObjectError::BadUrl(url.to_owned()));
             }
-            let s3 = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket).build()?;
+            let mut builder = object_store::aws::AmazonS3Builder::from_env()
+                .with_bucket_name(bucket)
+                .with_allow_http(s3_options.allow_http)
+                .with_virtual_hosted_style_request(s3_options.virtual_hosted);
+            if let Some(endpoint) = &s3_options.endpoint {
+                builder = builder.with_endpoint(endpoint);
+            }
+            if let Some(region) = &s3_options.region {
+                builder = builder.with_region(region);
+            }
+            if let (Some(id), Some(secret)) = (&s3_options.access_key_id, &s3_options.secret_access_key) {
+                builder = builder.with_access_key_id(id).with_secret_access_key(secret);
+            }
+            let s3 = builder.build()?;
             return Ok(Objects::new(Arc::new(s3), Path::from(prefix), &format!("s3://{bucket}/{prefix}")));
         }
         let dir = url.strip_prefix("file://").unwrap_or(url);
@@ -105,15 +145,56 @@ mod tests {
     #[tokio::test]
     async fn local_directory_and_memory_behave_alike() {
         let dir = std::env::temp_dir().join(format!("kaowu-objects-{}", std::process::id()));
-        round_trip(Objects::open(dir.to_str().unwrap()).unwrap()).await;
-        round_trip(Objects::open(&format!("file://{}", dir.display())).unwrap()).await;
-        round_trip(Objects::open("memory://").unwrap()).await;
+        let none = S3Options::default();
+        round_trip(Objects::open(dir.to_str().unwrap(), &none).unwrap()).await;
+        round_trip(Objects::open(&format!("file://{}", dir.display()), &none).unwrap()).await;
+        round_trip(Objects::open("memory://", &none).unwrap()).await;
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// The same round trip against a real S3 protocol server (moto, started by scripts/test.sh at
+    /// `KAOWU_TEST_S3_ENDPOINT`): signed requests, bucket and prefix handling, 404 as "absent".
+    #[tokio::test]
+    async fn an_s3_compatible_service_behaves_alike() {
+        let endpoint = test_s3_endpoint();
+        let bucket = format!("kaowu-objects-{}", std::process::id());
+        create_bucket(&endpoint, &bucket).await;
+        let options = test_s3_options(&endpoint);
+        round_trip(Objects::open(&format!("s3://{bucket}/prefix/one"), &options).unwrap()).await;
+        let objects = Objects::open(&format!("s3://{bucket}/prefix/two"), &options).unwrap();
+        objects.put("photos/b/2.jpg", b"two".to_vec()).await.unwrap();
+        let other_prefix = Objects::open(&format!("s3://{bucket}/prefix/one"), &options).unwrap();
+        assert_eq!(other_prefix.get("photos/b/2.jpg").await.unwrap(), None, "prefixes keep deployments apart");
+        assert_eq!(objects.get("photos/b/2.jpg").await.unwrap().as_deref(), Some(&b"two"[..]));
+    }
+
+    pub fn test_s3_endpoint() -> String {
+        std::env::var("KAOWU_TEST_S3_ENDPOINT").unwrap_or_else(|_| {
+            panic!("KAOWU_TEST_S3_ENDPOINT is not set: scripts/test.sh starts an S3-compatible test server (moto) and sets it")
+        })
+    }
+
+    pub fn test_s3_options(endpoint: &str) -> S3Options {
+        S3Options {
+            endpoint: Some(endpoint.to_owned()),
+            region: Some("us-east-1".into()),
+            access_key_id: Some("kaowu-test".into()),
+            secret_access_key: Some("kaowu-test-secret".into()),
+            allow_http: true,
+            virtual_hosted: false,
+        }
+    }
+
+    /// Buckets are made by the operator, not by kaowu; the test makes its own with a plain CreateBucket.
+    pub async fn create_bucket(endpoint: &str, bucket: &str) {
+        let response = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await.expect("S3 test server reachable");
+        assert!(response.status().is_success(), "CreateBucket: {}", response.status());
     }
 
     #[test]
     fn unknown_schemes_are_refused() {
-        assert!(matches!(Objects::open("ftp://host/x"), Err(ObjectError::BadUrl(_))));
-        assert!(matches!(Objects::open("s3://"), Err(ObjectError::BadUrl(_))));
+        let none = S3Options::default();
+        assert!(matches!(Objects::open("ftp://host/x", &none), Err(ObjectError::BadUrl(_))));
+        assert!(matches!(Objects::open("s3://", &none), Err(ObjectError::BadUrl(_))));
     }
 }

@@ -55,6 +55,7 @@ pub fn info(state: &AppState, photo: StoredPhoto) -> PhotoInfo {
         (status = 400, description = "A check failed; `code` names it (`photo.no_face`, `photo.several_faces`, `photo.background`, `photo.too_small`, `photo.file_too_small`, `photo.format`, `photo.corrupt`, `photo.too_dark`, `photo.blurred`, `photo.upload_too_large`, …)", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 409, description = "The photo is locked (`photo.locked`)", body = ErrorBody),
+        (status = 413, description = "Larger than this exam year's spec allows (`photo.upload_too_large`)", body = ErrorBody),
         (status = 503, description = "Too many photos being processed, or storage unavailable; retry", body = ErrorBody)))]
 pub async fn upload(State(state): State<AppState>, client: Client, caller: ApiCaller, request: Request) -> Result<Json<PhotoInfo>, ApiError> {
     let upload = read_upload(&state, request).await.map_err(|e| e.in_lang(client.lang))?;

@@ -38,6 +38,8 @@ struct MePage {
     id_number_masked: String,
     checklist: Vec<ChecklistRow>,
     remaining: usize,
+    /// The photo's version (for the `<img>` address) when there is one.
+    photo_version: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -54,6 +56,10 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
     let account = match state.store.account(&session.account_id).await {
         Ok(Some(account)) => account,
         Ok(None) => return Redirect::to("/login").into_response(),
+        Err(error) => return super::error_page(lang, error.into()),
+    };
+    let photo_version = match state.store.photo(&account.id).await {
+        Ok(photo) => photo.map(|p| p.sha256[..16].to_owned()),
         Err(error) => return super::error_page(lang, error.into()),
     };
     let steps = match checklist(&state, &account.id).await {
@@ -88,6 +94,7 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
         id_number_masked: account.id_number.masked(),
         checklist,
         remaining,
+        photo_version,
     };
     ctx.render(StatusCode::OK, page)
 }

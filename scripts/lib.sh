@@ -28,6 +28,8 @@ ensure_rust() {
     export PATH="$HOME/.cargo/bin:$PATH"
   fi
   command -v cc >/dev/null || apt_install gcc libc6-dev
+  # libjpeg-turbo (the photo tool's JPEG decoder) is built from the source its crate ships, with cmake and nasm.
+  command -v cmake >/dev/null && command -v nasm >/dev/null || apt_install cmake nasm g++ make
 }
 
 # Where cargo puts the build (.cargo/config.toml keeps it outside the clone, so rebuilds are incremental).

@@ -84,6 +84,25 @@ fn a_white_background_portrait_becomes_a_one_inch_photo() {
 }
 
 #[test]
+fn large_originals_are_decoded_reduced_unless_the_face_needs_every_pixel() {
+    // A 12-megapixel studio portrait: a quarter-size decode has pixels enough for the one-inch crop.
+    let mut big = sitter().portrait(3000, 4000, 0.4);
+    samples::add_noise(&mut big, 3, 5);
+    let processed = passes(&samples::jpeg(&big, 90));
+    assert_eq!(processed.decode_reduction, 4);
+    assert_eq!((processed.source_width, processed.source_height), (3000, 4000));
+    assert!((processed.face.x + processed.face.width / 2.0 - 1500.0).abs() < 150.0, "face in source pixels: {:?}", processed.face);
+
+    // The same size with a small head: the crop needs finer pixels, so the tool decodes again rather than
+    // enlarge a coarse crop.
+    let mut far = sitter().portrait(3000, 4000, 0.13);
+    samples::add_noise(&mut far, 3, 6);
+    let processed = passes(&samples::jpeg(&far, 90));
+    assert!(processed.decode_reduction < 4, "decoded finer: {}", processed.decode_reduction);
+    assert!(processed.crop.height / processed.decode_reduction as f32 >= 413.0, "no enlarging");
+}
+
+#[test]
 fn the_original_scene_is_refused_for_its_background() {
     let mut scene = sitter().scene(3.0);
     samples::add_noise(&mut scene, 3, 1);
@@ -129,7 +148,7 @@ fn too_small_originals_are_refused_never_upscaled() {
     assert_eq!(rejection(&tiny_file), PhotoRejection::SourceFileTooSmall);
 
     // Big enough an image, but the face is too small to fill 295×413 without enlarging it.
-    let mut far = sitter().portrait(1200, 1600, 0.1);
+    let mut far = sitter().portrait(1200, 1600, 0.14);
     samples::add_noise(&mut far, 3, 4);
     assert_eq!(rejection(&samples::jpeg(&far, 92)), PhotoRejection::SourceTooSmall);
 }
@@ -188,4 +207,42 @@ fn the_spec_decides() {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+mod hostile_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn small_spec() -> PhotoSpec {
+        // Small limits so generated inputs reach the decoders rather than the size checks.
+        PhotoSpec { min_source_bytes: 0, min_source_width: 1, min_source_height: 1, ..PhotoSpec::default() }
+    }
+
+    fn valid_jpeg() -> &'static [u8] {
+        static JPEG: OnceLock<Vec<u8>> = OnceLock::new();
+        JPEG.get_or_init(|| samples::jpeg(&samples::resize(&good_portrait(), 300, 400), 85))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Anything behind a JPEG or PNG signature is refused with a reason, never a panic.
+        #[test]
+        fn garbage_behind_a_signature_is_refused(png in any::<bool>(), body in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let mut upload = if png { b"\x89PNG\r\n\x1a\n".to_vec() } else { vec![0xFF, 0xD8, 0xFF] };
+            upload.extend_from_slice(&body);
+            prop_assert!(photo::process(&small_spec(), &upload).outcome.is_err());
+        }
+
+        /// A real JPEG with bytes overwritten anywhere: refused or processed, never a panic.
+        #[test]
+        fn damaged_jpegs_never_panic(edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16)) {
+            let mut upload = valid_jpeg().to_vec();
+            for (at, byte) in edits {
+                let i = at.index(upload.len());
+                upload[i] = byte;
+            }
+            let _ = photo::process(&small_spec(), &upload);
+        }
+    }
 }

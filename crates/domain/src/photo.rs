@@ -27,9 +27,12 @@ pub struct PhotoSpec {
     pub head_per_face_height: f32,
     /// Space above the head as a share of the output height.
     pub top_margin_share: f32,
-    /// Mean brightness (0–255) of the border strips at least, and their colourfulness at most.
+    /// A background pixel is white when its brightness (0–255) is at least this and its colour saturation (0–1)
+    /// at most this; at least `background_min_white_share` of the border strips must be white (hair may reach
+    /// into them, a grey wall or a blue sheet may not).
     pub background_min_brightness: f32,
     pub background_max_saturation: f32,
+    pub background_min_white_share: f32,
     /// Mean brightness of the whole photo at least.
     pub min_brightness: f32,
     /// Variance of the Laplacian at least (lower is blurred).
@@ -53,6 +56,7 @@ impl Default for PhotoSpec {
             top_margin_share: 0.10,
             background_min_brightness: 200.0,
             background_max_saturation: 0.15,
+            background_min_white_share: 0.6,
             min_brightness: 70.0,
             min_sharpness: 30.0,
         }

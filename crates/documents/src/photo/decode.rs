@@ -29,8 +29,21 @@ pub struct Header {
     pub exif_orientation: u8,
 }
 
-/// Decodes an upload, refusing oversized or truncated images before they cost memory.
-pub fn decode(spec: &PhotoSpec, bytes: &[u8]) -> Result<(Header, RgbImage), PhotoRejection> {
+/// Decoded pixels, upright, possibly reduced.
+pub struct Decoded {
+    pub header: Header,
+    pub image: RgbImage,
+    /// Source pixels per decoded pixel in each direction: 1, 2, 4 or 8.
+    pub reduction: u32,
+}
+
+/// The reductions JPEG's DCT scaling offers.
+pub const REDUCTIONS: [u32; 4] = [8, 4, 2, 1];
+
+/// Decodes an upload, refusing oversized or truncated images before they cost memory. `reduction` picks, from
+/// the displayed size, how many times smaller to decode; YCbCr and greyscale JPEGs honour it (DCT scaling,
+/// much faster than decoding everything), other inputs decode at full size.
+pub fn decode(spec: &PhotoSpec, bytes: &[u8], reduction: impl FnOnce(u32, u32) -> u32) -> Result<Decoded, PhotoRejection> {
     let format = sniff_format(bytes)?;
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(PhotoRejection::Corrupt);
@@ -46,10 +59,36 @@ pub fn decode(spec: &PhotoSpec, bytes: &[u8]) -> Result<(Header, RgbImage), Phot
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let (width, height) = displayed_size(stored_width, stored_height, orientation);
     spec.check_dimensions(width, height)?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(rejection_for)?;
-    image.apply_orientation(orientation);
     let header = Header { format, width, height, exif_orientation: orientation.to_exif() };
-    Ok((header, flatten_onto_white(image)))
+
+    let wanted = reduction(width, height);
+    let reduced = match format {
+        ImageFormat::Jpeg if wanted > 1 => decode_jpeg_reduced(bytes, wanted)?,
+        _ => None,
+    };
+    let (mut image, reduction) = match reduced {
+        Some(image) => (DynamicImage::ImageRgb8(image), wanted),
+        None => (DynamicImage::from_decoder(decoder).map_err(rejection_for)?, 1),
+    };
+    image.apply_orientation(orientation);
+    Ok(Decoded { header, image: flatten_onto_white(image), reduction })
+}
+
+/// A YCbCr or greyscale JPEG decoded `reduction` times smaller by libjpeg-turbo; `None` for colour spaces it
+/// will not convert to RGB (CMYK, YCCK), which take the general path.
+fn decode_jpeg_reduced(bytes: &[u8], reduction: u32) -> Result<Option<RgbImage>, PhotoRejection> {
+    let mut decompressor = turbojpeg::Decompressor::new().map_err(|_| PhotoRejection::Corrupt)?;
+    let header = decompressor.read_header(bytes).map_err(|_| PhotoRejection::Corrupt)?;
+    if matches!(header.colorspace, turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK) {
+        return Ok(None);
+    }
+    let factor = turbojpeg::ScalingFactor::new(1, reduction as usize);
+    decompressor.set_scaling_factor(factor).map_err(|_| PhotoRejection::Corrupt)?;
+    let (width, height) = (factor.scale(header.width), factor.scale(header.height));
+    let mut pixels = vec![0u8; width * height * 3];
+    let output = turbojpeg::Image { pixels: pixels.as_mut_slice(), width, pitch: width * 3, height, format: turbojpeg::PixelFormat::RGB };
+    decompressor.decompress(bytes, output).map_err(|_| PhotoRejection::Corrupt)?;
+    Ok(RgbImage::from_raw(width as u32, height as u32, pixels))
 }
 
 fn decoder_limits(spec: &PhotoSpec) -> Limits {
@@ -84,7 +123,8 @@ fn displayed_size(width: u32, height: u32, orientation: image::metadata::Orienta
 /// a restart marker, so FF D9 there can only be the real end.)
 fn jpeg_is_complete(bytes: &[u8]) -> bool {
     let Some(scan) = first_scan_offset(bytes) else { return false };
-    bytes[scan..].windows(2).any(|pair| pair == [0xFF, 0xD9])
+    // Searched from the end: the marker is almost always the last two bytes.
+    bytes.get(scan..).is_some_and(|rest| rest.windows(2).rev().any(|pair| pair == [0xFF, 0xD9]))
 }
 
 /// Walks the marker segments after SOI up to the first start-of-scan.

@@ -12,6 +12,8 @@ pub struct Measures {
     pub background_brightness: f32,
     /// Mean HSV saturation (0–1) of the same strips.
     pub background_saturation: f32,
+    /// Share (0–1) of the strips' pixels that are white by the spec's thresholds.
+    pub background_white_share: f32,
     /// Mean luma of the face.
     pub face_brightness: f32,
     /// Variance of the 4-neighbour Laplacian over the face (higher is sharper).
@@ -22,16 +24,20 @@ pub struct Measures {
 /// shoulders and clothing reach the edges).
 const STRIP_SHARE: f32 = 0.06;
 
-pub fn measure(photo: &RgbImage, face: Rect) -> Measures {
+/// `white` decides, from (luma, saturation), whether a background pixel counts as white.
+pub fn measure(photo: &RgbImage, face: Rect, white: impl Fn(f32, f32) -> bool) -> Measures {
     let (width, height) = photo.dimensions();
     let strip_w = ((width as f32 * STRIP_SHARE).ceil() as u32).max(1);
     let strip_h = ((height as f32 * STRIP_SHARE).ceil() as u32).max(1);
     let mut background = Mean::default();
+    let mut white_pixels = Mean::default();
     for y in 0..height / 2 {
         for x in 0..width {
             if y < strip_h || x < strip_w || x >= width - strip_w {
                 let [r, g, b] = photo.get_pixel(x, y).0;
-                background.add(f32::from(luma(r, g, b)), saturation(r, g, b));
+                let (light, colour) = (f32::from(luma(r, g, b)), saturation(r, g, b));
+                background.add(light, colour);
+                white_pixels.add(if white(light, colour) { 1.0 } else { 0.0 }, 0.0);
             }
         }
     }
@@ -55,6 +61,7 @@ pub fn measure(photo: &RgbImage, face: Rect) -> Measures {
     Measures {
         background_brightness: background.first(),
         background_saturation: background.second(),
+        background_white_share: white_pixels.first(),
         face_brightness: face_light.first(),
         face_sharpness: laplacian.variance(),
     }
@@ -129,13 +136,15 @@ mod tests {
             }
         }
         let face = Rect { x: 30.0, y: 40.0, width: 40.0, height: 60.0 };
-        let m = measure(&photo, face);
+        let white = |light: f32, colour: f32| light >= 200.0 && colour <= 0.15;
+        let m = measure(&photo, face, white);
         assert!(m.background_brightness > 245.0 && m.background_saturation < 0.01, "{m:?}");
+        assert_eq!(m.background_white_share, 1.0);
         assert!((m.face_brightness - 130.0).abs() < 5.0, "{m:?}");
         assert!(m.face_sharpness > 10_000.0, "a checkerboard is as sharp as it gets: {m:?}");
 
         let flat = RgbImage::from_pixel(100, 140, image::Rgb([30, 90, 200]));
-        let m = measure(&flat, face);
-        assert!(m.background_saturation > 0.8 && m.face_sharpness == 0.0, "{m:?}");
+        let m = measure(&flat, face, white);
+        assert!(m.background_saturation > 0.8 && m.face_sharpness == 0.0 && m.background_white_share == 0.0, "{m:?}");
     }
 }

@@ -11,6 +11,7 @@ use domain::photo::{PhotoRejection, PhotoSpec, Rect};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{ImageFormat, RgbImage};
 
+use decode::Decoded;
 pub use decode::sniff_format;
 pub use measure::Measures;
 
@@ -83,6 +84,8 @@ pub struct Processed {
     pub face: Rect,
     pub crop: Rect,
     pub measures: Measures,
+    /// How many times smaller than the original the pixels the photo was cut from were decoded (1, 2, 4, 8).
+    pub decode_reduction: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -121,9 +124,15 @@ fn run(spec: &PhotoSpec, upload: &[u8], findings: &mut Vec<Finding>) -> Result<P
     };
     record(findings, Check::Format, format.map(|_| ()), format_name.to_owned())?;
 
-    let decoded = decode::decode(spec, upload);
+    // A first look at reduced size where the original is large: enough pixels to find the face and, usually,
+    // to crop the one-inch photo without enlarging anything.
+    let preview = |width: u32, height: u32| {
+        let enough = 2 * spec.output_height;
+        decode::REDUCTIONS.into_iter().find(|r| width.max(height) / r >= enough).unwrap_or(1)
+    };
+    let decoded = decode::decode(spec, upload, preview);
     let dimensions_detail = match &decoded {
-        Ok((header, _)) => format!(
+        Ok(Decoded { header, .. }) => format!(
             "{}×{} 像素（要求至少 {}×{}）{}",
             header.width,
             header.height,
@@ -138,9 +147,11 @@ fn run(spec: &PhotoSpec, upload: &[u8], findings: &mut Vec<Finding>) -> Result<P
         Err(_) => Check::Decoding,
         Ok(_) => Check::Dimensions,
     };
-    let (header, image) = record(findings, check, decoded, dimensions_detail)?;
+    let mut decoded = record(findings, check, decoded, dimensions_detail)?;
+    let header = decoded.header;
 
-    let faces = face::detect_faces(&image);
+    let reduction = decoded.reduction as f32;
+    let faces: Vec<Rect> = face::detect_faces(&decoded.image).into_iter().map(|f| scale_rect(f, reduction)).collect();
     let face_detail = match faces.len() {
         0 => "未检测到人脸".to_owned(),
         1 => format!("1 张人脸，高 {:.0} 像素", faces[0].height),
@@ -161,8 +172,19 @@ fn run(spec: &PhotoSpec, upload: &[u8], findings: &mut Vec<Finding>) -> Result<P
     };
     let crop = record(findings, Check::Crop, crop, crop_detail)?;
 
-    let photo = crop_and_resize(&image, crop, spec.output_width, spec.output_height);
-    drop(image);
+    // The crop passed on source pixels; if the reduced decode left it short of the output size, decode finer.
+    let fits = |r: u32| crop.width / r as f32 >= spec.output_width as f32 && crop.height / r as f32 >= spec.output_height as f32;
+    if !fits(decoded.reduction) {
+        let finer = decode::REDUCTIONS.into_iter().find(|r| *r < decoded.reduction && fits(*r)).unwrap_or(1);
+        decoded = decode::decode(spec, upload, |_, _| finer).map_err(|rejection| {
+            findings.push(Finding { check: Check::Decoding, passed: false, detail: rejection.message_zh().to_owned() });
+            rejection
+        })?;
+    }
+    let decode_reduction = decoded.reduction;
+    let in_decoded = scale_rect(crop, 1.0 / decoded.reduction as f32);
+    let photo = crop_and_resize(&decoded.image, in_decoded, spec.output_width, spec.output_height);
+    drop(decoded);
     let scale = spec.output_height as f32 / crop.height;
     let face_in_photo = Rect {
         x: (face.x - crop.x) * scale,
@@ -170,7 +192,8 @@ fn run(spec: &PhotoSpec, upload: &[u8], findings: &mut Vec<Finding>) -> Result<P
         width: face.width * scale,
         height: face.height * scale,
     };
-    let measures = measure::measure(&photo, face_in_photo);
+    let white = |light: f32, colour: f32| light >= spec.background_min_brightness && colour <= spec.background_max_saturation;
+    let measures = measure::measure(&photo, face_in_photo, white);
     // Exposure and focus before the background: a dark or blurred photo also fails the background check, and
     // "too dark" or "blurred" is the advice that helps.
     let minimums = [
@@ -182,18 +205,16 @@ fn run(spec: &PhotoSpec, upload: &[u8], findings: &mut Vec<Finding>) -> Result<P
         record(findings, check, check_at_least(value, minimum, rejection), detail)?;
     }
 
-    let background_ok = check_at_least(measures.background_brightness, spec.background_min_brightness, PhotoRejection::Background)
-        .and_then(|()| check_at_least(spec.background_max_saturation, measures.background_saturation, PhotoRejection::Background));
     record(
         findings,
         Check::Background,
-        background_ok,
+        check_at_least(measures.background_white_share, spec.background_min_white_share, PhotoRejection::Background),
         format!(
-            "边缘亮度 {:.0}（要求至少 {:.0}），色彩饱和度 {:.2}（要求至多 {:.2}）",
+            "边缘白色占比 {:.0}%（要求至少 {:.0}%；平均亮度 {:.0}，色彩饱和度 {:.2}）",
+            measures.background_white_share * 100.0,
+            spec.background_min_white_share * 100.0,
             measures.background_brightness,
-            spec.background_min_brightness,
-            measures.background_saturation,
-            spec.background_max_saturation
+            measures.background_saturation
         ),
     )?;
     let encoded = encode_within(&photo, spec.output_min_bytes, spec.output_max_bytes);
@@ -220,7 +241,12 @@ fn run(spec: &PhotoSpec, upload: &[u8], findings: &mut Vec<Finding>) -> Result<P
         face,
         crop,
         measures,
+        decode_reduction,
     })
+}
+
+fn scale_rect(rect: Rect, factor: f32) -> Rect {
+    Rect { x: rect.x * factor, y: rect.y * factor, width: rect.width * factor, height: rect.height * factor }
 }
 
 fn record<T>(findings: &mut Vec<Finding>, check: Check, result: Result<T, PhotoRejection>, detail: String) -> Result<T, PhotoRejection> {
@@ -234,6 +260,13 @@ fn check_at_least(value: f32, minimum: f32, rejection: PhotoRejection) -> Result
 
 /// Cuts the crop out and scales it down (never up: the crop is at least the output size) with Lanczos.
 fn crop_and_resize(image: &RgbImage, crop: Rect, width: u32, height: u32) -> RgbImage {
+    // A reduced decode rounds its size up, so a crop computed on source pixels can overhang by a fraction.
+    let crop = Rect {
+        width: crop.width.min(image.width() as f32 - crop.x.max(0.0)),
+        height: crop.height.min(image.height() as f32 - crop.y.max(0.0)),
+        x: crop.x.max(0.0),
+        y: crop.y.max(0.0),
+    };
     let mut photo = RgbImage::new(width, height);
     let options = ResizeOptions::new()
         .crop(f64::from(crop.x), f64::from(crop.y), f64::from(crop.width), f64::from(crop.height))

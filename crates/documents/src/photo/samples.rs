@@ -40,10 +40,13 @@ impl Sitter {
         canvas
     }
 
-    /// The original picture (flag and shuttle behind her), enlarged `factor` times.
+    /// The original picture (flag and shuttle behind her), enlarged `factor` times, with the backdrop carried
+    /// up by a third of its height so there is room above her head, as in a taller shot.
     pub fn scene(&self, factor: f32) -> RgbImage {
         let (w, h) = self.source.dimensions();
-        resize(&self.source, (w as f32 * factor) as u32, (h as f32 * factor) as u32)
+        let enlarged = resize(&self.source, (w as f32 * factor) as u32, (h as f32 * factor) as u32);
+        let extra = enlarged.height() / 3;
+        RgbImage::from_fn(enlarged.width(), enlarged.height() + extra, |x, y| *enlarged.get_pixel(x, y.saturating_sub(extra)))
     }
 
     /// Draws the masked sitter scaled so her head is `head_height` tall, its centre at `centre_x` and its top

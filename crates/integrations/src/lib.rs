@@ -3,3 +3,4 @@
 //! the base URL at the real service is the only change in production.
 
 pub mod chsi;
+pub mod wechat;

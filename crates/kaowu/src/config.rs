@@ -37,6 +37,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("s3_virtual_hosted", "bucket.endpoint addressing instead of endpoint/bucket (default false)"),
     ("photo_spec", "TOML file with this exam year's photo spec (default: config/photo-spec-2027.toml, built in)"),
     ("photo_workers", "photos processed at once (default: number of cores)"),
+    ("wechat_appid", "the official account's AppID (demo: its simulator's)"),
+    ("wechat_secret", "the official account's AppSecret"),
+    ("wechat_token", "the callback Token configured in the 公众号 console"),
+    ("wechat_encoding_aes_key", "the 43-character EncodingAESKey (compatible and safe modes)"),
+    ("wechat_mode", "plain, compatible or safe (default safe)"),
+    ("wechat_api_base", "WeChat API address (default https://api.weixin.qq.com; demo: its simulator)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
 ];
@@ -148,6 +154,7 @@ impl Config {
             allow_http: get("s3_allow_http").map(|v| parse_bool("s3_allow_http", v)).transpose()?.unwrap_or(false),
             virtual_hosted: get("s3_virtual_hosted").map(|v| parse_bool("s3_virtual_hosted", v)).transpose()?.unwrap_or(false),
         };
+        web.wechat = wechat_settings(&get, demo)?;
         let storage_url = get("storage_url").map(str::to_string).unwrap_or_else(|| data_dir.join("objects").display().to_string());
         let mut db = store::DbOptions::default();
         if let Some(v) = get("db_max_connections") {
@@ -194,6 +201,38 @@ impl Config {
     pub fn is_sqlite(&self) -> bool {
         !self.database_url.starts_with("postgres")
     }
+}
+
+/// The demo's official account: it talks to the in-process simulator, so these need not be secret.
+pub const DEMO_WECHAT_APPID: &str = "wx5d3c0c0e1a2b3c4d";
+pub const DEMO_WECHAT_TOKEN: &str = "kaowu-demo-token";
+pub const DEMO_WECHAT_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+fn wechat_settings<'a>(get: impl Fn(&str) -> Option<&'a str>, demo: bool) -> anyhow::Result<Option<web::state::WechatSettings>> {
+    let (appid, token) = match (get("wechat_appid"), get("wechat_token")) {
+        (Some(appid), Some(token)) => (appid.to_owned(), token.to_owned()),
+        (None, None) if demo => (DEMO_WECHAT_APPID.to_owned(), DEMO_WECHAT_TOKEN.to_owned()),
+        (None, None) => return Ok(None),
+        _ => bail!("wechat_appid and wechat_token must be configured together"),
+    };
+    let encoding_aes_key = get("wechat_encoding_aes_key").map(str::to_owned).or_else(|| demo.then(|| DEMO_WECHAT_AES_KEY.to_owned()));
+    let mode_text = get("wechat_mode").unwrap_or("safe");
+    let mode = integrations::wechat::MessageMode::parse(mode_text).with_context(|| format!("wechat_mode: expected plain, compatible or safe, got {mode_text:?}"))?;
+    match &encoding_aes_key {
+        Some(key) => {
+            integrations::wechat::MessageCrypto::new(key, &appid).map_err(|e| anyhow::anyhow!("wechat_encoding_aes_key: {e}"))?;
+        }
+        None if mode != integrations::wechat::MessageMode::Plain => bail!("wechat_mode {mode_text} needs wechat_encoding_aes_key"),
+        None => {}
+    }
+    Ok(Some(web::state::WechatSettings {
+        appid,
+        secret: get("wechat_secret").unwrap_or_default().to_owned(),
+        token,
+        encoding_aes_key,
+        mode,
+        api_base: get("wechat_api_base").unwrap_or("https://api.weixin.qq.com").to_owned(),
+    }))
 }
 
 /// The spec shipped for the current exam year, used when `photo_spec` names no file.

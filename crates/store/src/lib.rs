@@ -11,6 +11,7 @@ pub mod photos;
 pub mod pii;
 pub mod reference;
 pub mod sessions;
+pub mod wechat;
 
 pub use db::{Backend, Db, DbOptions};
 pub use pii::{PiiKeys, PiiVault};

@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub const BLOCK_SIZE: u32 = 256;
 pub const FAMILY: &str = "KaowuRare";
 
+/// The most characters one picker font may hold (a search returns at most a few hundred).
+pub const MAX_SET: usize = 512;
+
 /// Extension A, and Extensions B–I with the compatibility supplement: where common CJK fonts stop.
 const RANGES: [(u32, u32); 2] = [(0x3400, 0x4DBF), (0x20000, 0x323AF)];
 
@@ -81,6 +84,23 @@ impl RareFont {
     }
 }
 
+impl RareFont {
+    /// One font with the glyphs of exactly these rare characters (others are ignored); `None` when there are
+    /// none or too many.
+    pub fn set(&self, chars: &[char]) -> Option<Vec<u8>> {
+        let rare: Vec<char> = chars.iter().copied().filter(|c| is_rare(*c)).collect();
+        if rare.is_empty() || rare.len() > MAX_SET {
+            return None;
+        }
+        let mut font = parsed(&self.path)?.lock().ok()?;
+        cut(&mut font, rare.into_iter()).map_err(|error| tracing::warn!(%error, "cutting a picker font failed")).ok()
+    }
+}
+
+fn is_rare(c: char) -> bool {
+    RANGES.iter().any(|(lo, hi)| (*lo..=*hi).contains(&u32::from(c)))
+}
+
 fn range_end(first: u32) -> u32 {
     RANGES.iter().find(|(lo, hi)| (*lo..=*hi).contains(&first)).map(|(_, hi)| *hi).unwrap_or(first)
 }
@@ -90,9 +110,14 @@ fn block_starts() -> impl Iterator<Item = u32> {
 }
 
 fn cut_block(font: &mut ParsedFont, first: u32) -> Result<Vec<u8>, String> {
-    let mut glyphs = vec![0u16];
     let last = (first + BLOCK_SIZE - 1).min(range_end(first));
-    for ch in (first..=last).filter_map(char::from_u32) {
+    cut(font, (first..=last).filter_map(char::from_u32))
+}
+
+/// A subset font with the glyphs of `chars` that the font has.
+fn cut(font: &mut ParsedFont, chars: impl Iterator<Item = char>) -> Result<Vec<u8>, String> {
+    let mut glyphs = vec![0u16];
+    for ch in chars {
         let (glyph, _) = font.lookup_glyph_index(ch, MatchingPresentation::NotRequired, None);
         if glyph != 0 && !glyphs.contains(&glyph) {
             glyphs.push(glyph);
@@ -133,5 +158,15 @@ mod tests {
         let (outside, _) = subset.lookup_glyph_index('张', MatchingPresentation::NotRequired, None);
         assert_eq!(outside, 0, "characters of other blocks are not");
         assert!(Arc::ptr_eq(&cut, &font.block(0x2A600).unwrap()), "cached after the first cut");
+
+        let picker = font.set(&['𪚥', '䶮', '张']).expect("a picker font");
+        let data = ReadScope::new(&picker).read::<FontData<'_>>().unwrap();
+        let mut subset = allsorts::Font::new(data.table_provider(0).unwrap()).unwrap();
+        for (ch, present) in [('𪚥', true), ('䶮', true), ('张', false), ('𪚦', false)] {
+            let (glyph, _) = subset.lookup_glyph_index(ch, MatchingPresentation::NotRequired, None);
+            assert_eq!(glyph != 0, present, "{ch}");
+        }
+        assert!(font.set(&['张']).is_none(), "common characters come from the device");
+        assert!(font.set(&['𪚥'; MAX_SET + 1]).is_none(), "bounded");
     }
 }

@@ -28,6 +28,34 @@ pub struct WebSettings {
     pub photo_spec: domain::photo::PhotoSpec,
     /// Photos processed at once (≈ cores); an upload beyond that is answered "busy" at once.
     pub photo_workers: usize,
+    /// The official account (公众号); `None` leaves `/wechat/callback` unconfigured.
+    pub wechat: Option<WechatSettings>,
+}
+
+#[derive(Clone)]
+pub struct WechatSettings {
+    pub appid: String,
+    pub secret: String,
+    /// The callback's Token (signature key).
+    pub token: String,
+    /// 43 characters; required for the compatible and safe modes.
+    pub encoding_aes_key: Option<String>,
+    pub mode: integrations::wechat::MessageMode,
+    /// Where the WeChat API lives (the simulator in the demo and tests).
+    pub api_base: String,
+}
+
+impl std::fmt::Debug for WechatSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatSettings").field("appid", &self.appid).field("mode", &self.mode).field("api_base", &self.api_base).finish_non_exhaustive()
+    }
+}
+
+/// The callback's keys, ready to use.
+pub struct WechatCallback {
+    pub token: String,
+    pub crypto: Option<integrations::wechat::MessageCrypto>,
+    pub mode: integrations::wechat::MessageMode,
 }
 
 impl Default for WebSettings {
@@ -45,6 +73,7 @@ impl Default for WebSettings {
             chsi_base_url: "https://www.chsi.com.cn".into(),
             photo_spec: domain::photo::PhotoSpec::default(),
             photo_workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            wechat: None,
         }
     }
 }
@@ -64,6 +93,7 @@ pub struct Inner {
     pub objects: store::objects::Objects,
     pub photo_spec: domain::photo::PhotoSpec,
     pub photo_slots: Arc<tokio::sync::Semaphore>,
+    pub wechat: Option<WechatCallback>,
 }
 
 impl std::ops::Deref for AppState {
@@ -86,7 +116,13 @@ impl AppState {
         let chsi = integrations::chsi::ChsiClient::new(&settings.chsi_base_url);
         let photo_spec = settings.photo_spec.clone();
         let photo_slots = Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1)));
-        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics, rare_font, chsi, objects, photo_spec, photo_slots })))
+        let wechat = settings.wechat.as_ref().map(|w| WechatCallback {
+            token: w.token.clone(),
+            // Configuration checked the key already.
+            crypto: w.encoding_aes_key.as_deref().and_then(|key| integrations::wechat::MessageCrypto::new(key, &w.appid).ok()),
+            mode: w.mode,
+        });
+        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics, rare_font, chsi, objects, photo_spec, photo_slots, wechat })))
     }
 
     /// (code, display name) of every offered ID type, for a select list.

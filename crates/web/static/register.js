@@ -74,6 +74,20 @@
     return (dialog.dataset["msg" + name] || "").replace("{n}", String(n));
   }
 
+  // One font with exactly the candidates' glyphs, loaded before they are shown: otherwise the browser would
+  // fetch a unicode-range block for nearly every candidate. If it fails, the blocks still work.
+  async function loadPickerFont(chars) {
+    const points = chars.map(function (item) { return item.char.codePointAt(0).toString(16).toUpperCase(); });
+    if (!points.length || !("FontFace" in window)) return false;
+    try {
+      const face = new FontFace("KaowuRarePicker", "url(/assets/fonts/rare-set.ttf?c=" + points.join("-") + ")");
+      document.fonts.add(await face.load());
+      return true;
+    } catch (e) {
+      return false; // the per-block fonts still work
+    }
+  }
+
   async function search() {
     const pinyin = pinyinInput.value.trim();
     results.replaceChildren();
@@ -88,6 +102,7 @@
       });
       if (!response.ok) throw new Error(String(response.status));
       const chars = await response.json();
+      results.classList.toggle("own-font", await loadPickerFont(chars));
       status.textContent = chars.length ? message("Found", chars.length) : message("None");
       const fragment = document.createDocumentFragment();
       chars.forEach(function (item) {

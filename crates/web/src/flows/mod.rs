@@ -4,6 +4,7 @@ pub mod education;
 pub mod login;
 pub mod photo;
 pub mod registration;
+pub mod wechat;
 
 use crate::error::ApiError;
 use crate::i18n::Lang;

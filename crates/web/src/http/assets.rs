@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/photo.js", get(|| async { asset("text/javascript; charset=utf-8", PHOTO_JS) }))
         .route("/assets/rare-font.css", get(rare_font_css))
         .route("/assets/fonts/rare/{block}", get(rare_font_block))
+        .route("/assets/fonts/rare-set.ttf", get(rare_font_set))
         .layer(CompressionLayer::new())
 }
 
@@ -47,6 +48,29 @@ async fn rare_font_block(State(state): State<AppState>, Path(block): Path<String
             bytes.as_ref().clone(),
         )
             .into_response(),
+        None => not_found(),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct RareSetQuery {
+    /// Code points in hexadecimal, joined by "-" (e.g. `2A6A5-4DAE`).
+    c: String,
+}
+
+/// `/assets/fonts/rare-set.ttf?c=2A6A5-4DAE`: one font with exactly these rare characters, for the picker.
+async fn rare_font_set(State(state): State<AppState>, axum::extract::Query(query): axum::extract::Query<RareSetQuery>) -> Response {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "request.not_found").into_response();
+    if query.c.len() > crate::rare_font::MAX_SET * 6 {
+        return not_found();
+    }
+    let chars: Option<Vec<char>> = query.c.split('-').map(|hex| u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)).collect();
+    let Some(chars) = chars else { return not_found() };
+    let cut = tokio::task::spawn_blocking(move || state.rare_font.as_ref().and_then(|font| font.set(&chars))).await.ok().flatten();
+    match cut {
+        // The address names the content, so shared caches may keep it.
+        Some(bytes) => ([(header::CONTENT_TYPE, "font/ttf"), (header::CACHE_CONTROL, "public, max-age=2592000, immutable")], bytes).into_response(),
         None => not_found(),
     }
 }

@@ -4,6 +4,7 @@ pub mod api;
 mod assets;
 mod ops;
 pub mod pages;
+mod wechat;
 
 use crate::error::ApiError;
 use crate::sessions::request_lang;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router(&state))
         .merge(api::router(state.clone()))
         .merge(ops::router())
+        .merge(wechat::router())
         .merge(assets::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

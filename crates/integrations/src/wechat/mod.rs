@@ -1,0 +1,31 @@
+//! WeChat (shared/protocols.md §1–2). This part is the official account's server side: the callback's
+//! signatures, 消息加解密 and XML. The API client (access_token, QR codes, OAuth, jscode2session, template
+//! messages) and the simulator come next.
+
+pub mod crypto;
+pub mod xml;
+
+pub use crypto::{CryptoError, MessageCrypto, signature, signature_matches};
+pub use xml::{Push, PushKind, XmlError};
+
+/// How the official account's messages travel (公众号 后台: 明文模式 / 兼容模式 / 安全模式).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageMode {
+    /// Plaintext XML only.
+    Plain,
+    /// Plaintext fields and `<Encrypt>` side by side; kaowu reads the encrypted part when it is there.
+    Compatible,
+    /// Only `<Encrypt>`; plaintext pushes are refused.
+    Safe,
+}
+
+impl MessageMode {
+    pub fn parse(value: &str) -> Option<MessageMode> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "plain" => Some(MessageMode::Plain),
+            "compatible" => Some(MessageMode::Compatible),
+            "safe" => Some(MessageMode::Safe),
+            _ => None,
+        }
+    }
+}

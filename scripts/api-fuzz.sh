@@ -11,17 +11,8 @@ kaowu_bin="${KAOWU_BIN:-$(target_dir)/debug/kaowu}"
 venv=.venv/api-fuzz
 python_venv "$venv" tests/api-fuzz/requirements.txt schemathesis
 
-data=$(mktemp -d)
-"$kaowu_bin" demo --listen 127.0.0.1:0 --data-dir "$data/kaowu" >"$data/stdout" 2>"$data/stderr" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
-url=
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$data/stdout" | head -n1 || true)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "kaowu demo did not start:" >&2; cat "$data/stderr" >&2; exit 1; }
+start_kaowu_demo "$kaowu_bin"
+url=$demo_url
 
 token=$("$venv/bin/python" - "$url" <<'PY'
 import json, sys, urllib.request

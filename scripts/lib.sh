@@ -49,3 +49,20 @@ python_venv() {
 
 # A TCP port nobody listens on right now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Starts `kaowu demo` ($1 = binary) on a free port with a throw-away data directory, extra environment given
+# as further arguments (KEY=VALUE); sets demo_url and demo_pid, and stops it on exit.
+start_kaowu_demo() {
+  local bin=$1; shift
+  demo_dir=$(mktemp -d)
+  env "$@" "$bin" demo --listen 127.0.0.1:0 --data-dir "$demo_dir/kaowu" >"$demo_dir/stdout" 2>"$demo_dir/stderr" &
+  demo_pid=$!
+  trap 'kill "$demo_pid" 2>/dev/null || true; wait "$demo_pid" 2>/dev/null || true; rm -rf "$demo_dir"' EXIT
+  demo_url=
+  for _ in $(seq 1 100); do
+    demo_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$demo_dir/stdout" | head -n1 || true)
+    [ -n "$demo_url" ] && break
+    sleep 0.1
+  done
+  [ -n "$demo_url" ] || { echo "kaowu demo did not start:" >&2; cat "$demo_dir/stderr" >&2; exit 1; }
+}

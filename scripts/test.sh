@@ -56,6 +56,9 @@ cargo test --locked --workspace
 log "API fuzzing (schemathesis against the OpenAPI document)"
 KAOWU_BIN="$(target_dir)/debug/kaowu" bash scripts/api-fuzz.sh
 
+log "WeChat callback against wechatpy (an independent implementation of the protocol)"
+KAOWU_BIN="$(target_dir)/debug/kaowu" bash scripts/wechat-oracle.sh
+
 log "browser tests (Playwright + Debian Chromium + axe-core)"
 KAOWU_BIN="$(target_dir)/debug/kaowu" CHROMIUM=/usr/bin/chromium bash e2e/run.sh
 

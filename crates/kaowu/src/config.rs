@@ -352,4 +352,21 @@ mod tests {
         std::fs::write(&file, "min_width = 1500\n").unwrap();
         assert!(load_photo_spec(Some(&file)).is_err(), "a misspelt key is an error, not ignored");
     }
+
+    #[test]
+    fn wechat_is_configured_whole_or_not_at_all() {
+        let load = |pairs: &[(&str, &str)], mode: Mode| {
+            let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (format!("KAOWU_{}", k.to_ascii_uppercase()), v.to_string())).collect();
+            Config::load(&Sources::default(), mode, &env)
+        };
+        assert!(load(&[], Mode::Serve).unwrap().web.wechat.is_none(), "serve without WeChat settings has no callback");
+        let demo = load(&[], Mode::Demo).unwrap().web.wechat.expect("the demo has its simulator's account");
+        assert_eq!((demo.appid.as_str(), demo.mode), (DEMO_WECHAT_APPID, integrations::wechat::MessageMode::Safe));
+        assert!(load(&[("wechat_appid", "wx1")], Mode::Serve).is_err(), "appid without token");
+        let safe_without_key = load(&[("wechat_appid", "wx1"), ("wechat_token", "t")], Mode::Serve).unwrap_err();
+        assert!(safe_without_key.to_string().contains("wechat_encoding_aes_key"), "{safe_without_key}");
+        let plain = load(&[("wechat_appid", "wx1"), ("wechat_token", "t"), ("wechat_mode", "plain")], Mode::Serve).unwrap();
+        assert_eq!(plain.web.wechat.unwrap().mode, integrations::wechat::MessageMode::Plain);
+        assert!(load(&[("wechat_appid", "wx1"), ("wechat_token", "t"), ("wechat_encoding_aes_key", "short")], Mode::Serve).is_err());
+    }
 }

@@ -1,0 +1,153 @@
+//! The official account's callback (`/wechat/callback`) over HTTP, on SQLite and PostgreSQL: URL verification,
+//! pushes in plaintext, compatible and safe mode, refusals (bad signatures, stale timestamps, another appid,
+//! plaintext in safe mode, DTDs), de-duplication of WeChat's retries and follow tracking.
+
+mod support;
+
+use integrations::wechat::{MessageCrypto, signature, xml};
+use support::{Backend, Options, TestApp};
+
+const APPID: &str = "wx49f0ab532d5d035a";
+const TOKEN: &str = "123456";
+const AES_KEY: &str = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";
+
+on_both_databases!(
+    verifies_the_server_url,
+    plaintext_follow_and_unfollow_are_tracked_once,
+    safe_mode_pushes_are_decrypted_and_replies_encrypted,
+    compatible_mode_takes_both,
+    forged_and_replayed_pushes_are_refused,
+);
+
+async fn app_in(backend: Backend, mode: &str) -> TestApp {
+    let settings = [("wechat_appid", APPID), ("wechat_token", TOKEN), ("wechat_encoding_aes_key", AES_KEY), ("wechat_mode", mode)];
+    support::spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await
+}
+
+fn now() -> String {
+    web::state::now().to_string()
+}
+
+/// The query WeChat signs: signature over token, timestamp and nonce.
+fn signed_query(timestamp: &str, nonce: &str) -> String {
+    format!("signature={}&timestamp={timestamp}&nonce={nonce}", signature(&[TOKEN, timestamp, nonce]))
+}
+
+fn event(openid: &str, create_time: i64, event: &str, key: Option<&str>) -> String {
+    let key = key.map(|k| format!("<EventKey><![CDATA[{k}]]></EventKey><Ticket><![CDATA[TICKET]]></Ticket>")).unwrap_or_default();
+    format!(
+        "<xml><ToUserName><![CDATA[gh_kaowu]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{key}</xml>"
+    )
+}
+
+async fn post(app: &TestApp, query: &str, body: String) -> (u16, String) {
+    let response = app.client.post(app.url(&format!("/wechat/callback?{query}"))).header("content-type", "text/xml").body(body).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Encrypts a push the way WeChat does in safe mode and signs it.
+fn encrypted_push(plain: &str, timestamp: &str, nonce: &str, crypto: &MessageCrypto) -> (String, String) {
+    let encrypt = crypto.encrypt(plain);
+    let msg_signature = signature(&[TOKEN, timestamp, nonce, &encrypt]);
+    let body = format!("<xml><ToUserName><![CDATA[gh_kaowu]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+    let query = format!("{}&encrypt_type=aes&msg_signature={msg_signature}", signed_query(timestamp, nonce));
+    (query, body)
+}
+
+async fn verifies_the_server_url(backend: Backend) {
+    let app = app_in(backend, "safe").await;
+    let ts = now();
+    let ok = app.client.get(app.url(&format!("/wechat/callback?{}&echostr=5927782489442352469", signed_query(&ts, "437374425")))).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.text().await.unwrap(), "5927782489442352469", "echostr back verbatim, plaintext even in safe mode");
+    let forged = app.client.get(app.url(&format!("/wechat/callback?signature=0000&timestamp={ts}&nonce=1&echostr=x"))).send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+    app.shutdown().await;
+}
+
+async fn plaintext_follow_and_unfollow_are_tracked_once(backend: Backend) {
+    let app = app_in(backend, "plain").await;
+    let created = web::state::now();
+    let (status, reply) = post(&app, &signed_query(&now(), "n1"), event("oFOLLOWER", created, "subscribe", None)).await;
+    assert_eq!(status, 200);
+    let fields = xml::parse(&reply).expect("a passive reply");
+    assert_eq!((fields.get("ToUserName"), fields.get("FromUserName"), fields.get("MsgType")), (Some("oFOLLOWER"), Some("gh_kaowu"), Some("text")));
+    assert!(fields.get("Content").unwrap().contains("绑定"), "the welcome says how to bind");
+    assert_eq!(app.store.wechat_following("oFOLLOWER").await.unwrap(), Some(true));
+
+    // WeChat's retry of the same push (same FromUserName + CreateTime): acknowledged, nothing done twice.
+    let (status, reply) = post(&app, &signed_query(&now(), "n2"), event("oFOLLOWER", created, "subscribe", None)).await;
+    assert_eq!((status, reply.as_str()), (200, "success"));
+
+    let (status, reply) = post(&app, &signed_query(&now(), "n3"), event("oFOLLOWER", created + 5, "unsubscribe", None)).await;
+    assert_eq!((status, reply.as_str()), (200, "success"));
+    assert_eq!(app.store.wechat_following("oFOLLOWER").await.unwrap(), Some(false));
+    // A late retry of the older follow cannot undo the newer unfollow.
+    app.store.forget_wechat_push(&format!("event:oFOLLOWER:{created}")).await.unwrap();
+    post(&app, &signed_query(&now(), "n4"), event("oFOLLOWER", created, "subscribe", None)).await;
+    assert_eq!(app.store.wechat_following("oFOLLOWER").await.unwrap(), Some(false));
+    app.shutdown().await;
+}
+
+async fn safe_mode_pushes_are_decrypted_and_replies_encrypted(backend: Backend) {
+    let app = app_in(backend, "safe").await;
+    let crypto = MessageCrypto::new(AES_KEY, APPID).unwrap();
+    let ts = now();
+    let (query, body) = encrypted_push(&event("oSAFE", web::state::now(), "subscribe", Some("qrscene_bind:abc")), &ts, "777", &crypto);
+    let (status, reply) = post(&app, &query, body).await;
+    assert_eq!(status, 200, "{reply}");
+    let envelope = xml::parse(&reply).unwrap();
+    let encrypt = envelope.get("Encrypt").expect("an encrypted reply");
+    assert_eq!(envelope.get("TimeStamp"), Some(ts.as_str()));
+    assert_eq!(envelope.get("MsgSignature"), Some(signature(&[TOKEN, &ts, "777", encrypt]).as_str()), "the reply is signed");
+    let inner = xml::parse(&crypto.decrypt(encrypt).unwrap()).unwrap();
+    assert_eq!(inner.get("ToUserName"), Some("oSAFE"));
+    assert_eq!(app.store.wechat_following("oSAFE").await.unwrap(), Some(true));
+
+    // Plaintext is refused in safe mode, even correctly signed.
+    let (status, _) = post(&app, &signed_query(&now(), "1"), event("oPLAIN", web::state::now(), "subscribe", None)).await;
+    assert_eq!(status, 403);
+    assert_eq!(app.store.wechat_following("oPLAIN").await.unwrap(), None);
+    app.shutdown().await;
+}
+
+async fn compatible_mode_takes_both(backend: Backend) {
+    let app = app_in(backend, "compatible").await;
+    let (status, reply) = post(&app, &signed_query(&now(), "1"), event("oPLAINTEXT", web::state::now(), "subscribe", None)).await;
+    assert_eq!(status, 200);
+    assert!(xml::parse(&reply).unwrap().get("Content").is_some(), "plaintext in, plaintext out");
+    let crypto = MessageCrypto::new(AES_KEY, APPID).unwrap();
+    let (query, body) = encrypted_push(&event("oCIPHER", web::state::now(), "subscribe", None), &now(), "2", &crypto);
+    let (status, reply) = post(&app, &query, body).await;
+    assert_eq!(status, 200);
+    assert!(xml::parse(&reply).unwrap().get("Encrypt").is_some(), "encrypted in, encrypted out");
+    assert_eq!(app.store.wechat_following("oCIPHER").await.unwrap(), Some(true));
+    app.shutdown().await;
+}
+
+async fn forged_and_replayed_pushes_are_refused(backend: Backend) {
+    let app = app_in(backend, "safe").await;
+    let crypto = MessageCrypto::new(AES_KEY, APPID).unwrap();
+    let push = event("oVICTIM", web::state::now(), "subscribe", None);
+
+    let (query, body) = encrypted_push(&push, &now(), "1", &crypto);
+    let tampered = query.replace("msg_signature=", "msg_signature=0");
+    assert_eq!(post(&app, &tampered, body.clone()).await.0, 403, "bad msg_signature");
+    let bad_signature = query.replacen("signature=", "signature=f", 1);
+    assert_eq!(post(&app, &bad_signature, body).await.0, 403, "bad URL signature");
+
+    let other_account = MessageCrypto::new(AES_KEY, "wx0000000000000000").unwrap();
+    let (query, body) = encrypted_push(&push, &now(), "2", &other_account);
+    assert_eq!(post(&app, &query, body).await.0, 403, "encrypted for another appid");
+
+    let stale = (web::state::now() - 3600).to_string();
+    let (query, body) = encrypted_push(&push, &stale, "3", &crypto);
+    assert_eq!(post(&app, &query, body).await.0, 403, "a captured push replayed an hour later");
+
+    let doctype = format!("<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>{push}");
+    let (query, body) = encrypted_push(&doctype, &now(), "4", &crypto);
+    assert_eq!(post(&app, &query, body).await.0, 400, "no DTDs");
+    assert_eq!(post(&app, &signed_query(&now(), "5"), "not xml".into()).await.0, 400);
+    assert_eq!(app.store.wechat_following("oVICTIM").await.unwrap(), None, "nothing forged took effect");
+    app.shutdown().await;
+}

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use integrations::chsi::ChsiSimulator;
+use integrations::wechat::WechatSimulator;
 use store::{Db, PiiVault, Store};
 use tokio::net::TcpListener;
 
@@ -24,12 +25,24 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 }
 
 /// The simulators of external systems that `kaowu demo` serves in-process, under `/sim/…`.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Simulators {
     pub chsi: ChsiSimulator,
+    /// The demo's official account (the demo's appid and secret).
+    pub wechat: WechatSimulator,
+}
+
+impl Default for Simulators {
+    fn default() -> Self {
+        Simulators {
+            chsi: ChsiSimulator::default(),
+            wechat: WechatSimulator::new(crate::config::DEMO_WECHAT_APPID, crate::config::DEMO_WECHAT_SECRET),
+        }
+    }
 }
 
 pub const CHSI_SIMULATOR_PATH: &str = "/sim/chsi";
+pub const WECHAT_SIMULATOR_PATH: &str = "/sim/wechat";
 
 /// A bound, ready-to-run server. Binding happens first so port 0 works and the address is known.
 pub struct Application {
@@ -52,6 +65,9 @@ impl Application {
             let address = listener.local_addr()?;
             settings.chsi_base_url = format!("http://{address}{CHSI_SIMULATOR_PATH}");
         }
+        if let (true, None, Some(wechat)) = (simulators.is_some(), &config.wechat_api_base, settings.wechat.as_mut()) {
+            wechat.api_base = format!("http://{}{WECHAT_SIMULATOR_PATH}", listener.local_addr()?);
+        }
         let objects = store::objects::Objects::open(&config.storage_url, &config.s3).context("opening object storage")?;
         tracing::info!(storage = objects.describe(), "object storage");
         let state = web::AppState::new(store, objects, settings).await?;
@@ -73,6 +89,7 @@ impl Application {
         let mut router = web::router(state.clone());
         if let Some(simulators) = &self.simulators {
             router = router.nest(CHSI_SIMULATOR_PATH, simulators.chsi.router());
+            router = router.nest(WECHAT_SIMULATOR_PATH, simulators.wechat.router());
         }
         let app = router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;

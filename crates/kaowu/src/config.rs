@@ -61,6 +61,8 @@ pub struct Config {
     pub chsi_base_url: Option<String>,
     pub storage_url: String,
     pub s3: store::objects::S3Options,
+    /// The configured WeChat API address, if any (the demo otherwise uses its simulator).
+    pub wechat_api_base: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +157,7 @@ impl Config {
             virtual_hosted: get("s3_virtual_hosted").map(|v| parse_bool("s3_virtual_hosted", v)).transpose()?.unwrap_or(false),
         };
         web.wechat = wechat_settings(&get, demo)?;
+        let wechat_api_base = get("wechat_api_base").map(str::to_string);
         let storage_url = get("storage_url").map(str::to_string).unwrap_or_else(|| data_dir.join("objects").display().to_string());
         let mut db = store::DbOptions::default();
         if let Some(v) = get("db_max_connections") {
@@ -195,7 +198,7 @@ impl Config {
             other => bail!("log_format: expected json or pretty, got {other:?}"),
         };
         let log_filter = get("log").unwrap_or("info").to_string();
-        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url, storage_url, s3 })
+        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url, storage_url, s3, wechat_api_base })
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -207,6 +210,7 @@ impl Config {
 pub const DEMO_WECHAT_APPID: &str = "wx5d3c0c0e1a2b3c4d";
 pub const DEMO_WECHAT_TOKEN: &str = "kaowu-demo-token";
 pub const DEMO_WECHAT_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+pub const DEMO_WECHAT_SECRET: &str = "kaowu-demo-secret";
 
 fn wechat_settings<'a>(get: impl Fn(&str) -> Option<&'a str>, demo: bool) -> anyhow::Result<Option<web::state::WechatSettings>> {
     let (appid, token) = match (get("wechat_appid"), get("wechat_token")) {
@@ -227,7 +231,7 @@ fn wechat_settings<'a>(get: impl Fn(&str) -> Option<&'a str>, demo: bool) -> any
     }
     Ok(Some(web::state::WechatSettings {
         appid,
-        secret: get("wechat_secret").unwrap_or_default().to_owned(),
+        secret: get("wechat_secret").map(str::to_owned).unwrap_or_else(|| if demo { DEMO_WECHAT_SECRET.to_owned() } else { String::new() }),
         token,
         encoding_aes_key,
         mode,

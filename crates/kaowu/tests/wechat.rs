@@ -17,6 +17,7 @@ on_both_databases!(
     safe_mode_pushes_are_decrypted_and_replies_encrypted,
     compatible_mode_takes_both,
     forged_and_replayed_pushes_are_refused,
+    the_wechat_api_simulator_is_mounted,
 );
 
 async fn app_in(backend: Backend, mode: &str) -> TestApp {
@@ -149,5 +150,15 @@ async fn forged_and_replayed_pushes_are_refused(backend: Backend) {
     assert_eq!(post(&app, &query, body).await.0, 400, "no DTDs");
     assert_eq!(post(&app, &signed_query(&now(), "5"), "not xml".into()).await.0, 400);
     assert_eq!(app.store.wechat_following("oVICTIM").await.unwrap(), None, "nothing forged took effect");
+    app.shutdown().await;
+}
+
+async fn the_wechat_api_simulator_is_mounted(backend: Backend) {
+    // As in `kaowu demo`: the WeChat API simulator under /sim/wechat, for the demo's own account.
+    let app = support::spawn_app(backend).await;
+    let api = integrations::wechat::WechatApi::new(&app.url("/sim/wechat"), kaowu::config::DEMO_WECHAT_APPID, kaowu::config::DEMO_WECHAT_SECRET);
+    let token = api.stable_token(false).await.expect("the simulator issues a token");
+    let qr = api.create_temporary_qr(&token.access_token, "bind:demo", 300).await.unwrap();
+    assert_eq!(app.simulators.wechat.scene_of(&qr.ticket).as_deref(), Some("bind:demo"));
     app.shutdown().await;
 }

@@ -1,11 +1,15 @@
-//! WeChat (shared/protocols.md §1–2). This part is the official account's server side: the callback's
-//! signatures, 消息加解密 and XML. The API client (access_token, QR codes, OAuth, jscode2session, template
-//! messages) and the simulator come next.
+//! WeChat (shared/protocols.md §1–2): the official account's server side (the callback's signatures,
+//! 消息加解密 and XML), the API client (access_token, QR codes, OAuth, jscode2session, template messages) and
+//! a simulator of that API.
 
+mod client;
 pub mod crypto;
+mod simulator;
 pub mod xml;
 
+pub use client::{AccessToken, MiniProgramSession, OAuthToken, QrTicket, UserInfo, WechatApi, WechatApiError};
 pub use crypto::{CryptoError, MessageCrypto, signature, signature_matches};
+pub use simulator::{SentTemplate, TOKEN_LIFETIME_SECS, WechatSimulator};
 pub use xml::{Push, PushKind, XmlError};
 
 /// How the official account's messages travel (公众号 后台: 明文模式 / 兼容模式 / 安全模式).

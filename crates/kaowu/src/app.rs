@@ -112,6 +112,10 @@ async fn housekeeping(state: web::AppState) {
         if let Err(error) = state.store.purge_idempotency_keys(now).await {
             tracing::warn!(error = %error, "idempotency key purge failed");
         }
+        // WeChat retries within seconds and the callback refuses pushes older than 5 minutes: a day is plenty.
+        if let Err(error) = state.store.purge_wechat_pushes(now - 86_400).await {
+            tracing::warn!(error = %error, "WeChat push purge failed");
+        }
     }
 }
 

@@ -18,6 +18,7 @@ on_both_databases!(
     compatible_mode_takes_both,
     forged_and_replayed_pushes_are_refused,
     the_wechat_api_simulator_is_mounted,
+    the_access_token_is_shared_and_renewed,
 );
 
 async fn app_in(backend: Backend, mode: &str) -> TestApp {
@@ -160,5 +161,38 @@ async fn the_wechat_api_simulator_is_mounted(backend: Backend) {
     let token = api.stable_token(false).await.expect("the simulator issues a token");
     let qr = api.create_temporary_qr(&token.access_token, "bind:demo", 300).await.unwrap();
     assert_eq!(app.simulators.wechat.scene_of(&qr.ticket).as_deref(), Some("bind:demo"));
+    app.shutdown().await;
+}
+
+async fn the_access_token_is_shared_and_renewed(backend: Backend) {
+    // The demo's account, whose API the mounted simulator plays.
+    let settings = [
+        ("wechat_appid", kaowu::config::DEMO_WECHAT_APPID),
+        ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
+        ("wechat_token", TOKEN),
+        ("wechat_encoding_aes_key", AES_KEY),
+    ];
+    let app = support::spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await;
+    let appid = kaowu::config::DEMO_WECHAT_APPID;
+    let first = app.state.wechat_access_token().await.unwrap();
+    assert_eq!(app.state.wechat_access_token().await.unwrap(), first, "reused while valid");
+    let (stored, expires_at) = app.store.wechat_access_token(appid).await.unwrap().expect("kept in the database for every node");
+    assert_eq!(stored, first);
+    assert!(expires_at > web::state::now() + 7000);
+
+    let qr = |scene: &'static str| move |api: integrations::wechat::WechatApi, token: String| async move { api.create_temporary_qr(&token, scene, 300).await };
+
+    // Someone forced a refresh elsewhere: WeChat says 40001, kaowu fetches the current token and retries once.
+    let elsewhere = integrations::wechat::WechatApi::new(&app.url("/sim/wechat"), appid, kaowu::config::DEMO_WECHAT_SECRET);
+    let newer = elsewhere.stable_token(true).await.unwrap().access_token;
+    let ticket = app.state.with_wechat_token(qr("after-refresh")).await.expect("recovered from 40001");
+    assert_eq!(app.simulators.wechat.scene_of(&ticket.ticket).as_deref(), Some("after-refresh"));
+    assert_eq!(app.store.wechat_access_token(appid).await.unwrap().unwrap().0, newer, "the current token is stored");
+
+    // WeChat's clock says the token expired although ours does not yet: 42001, and kaowu forces a new one.
+    app.simulators.wechat.advance_clock(7201);
+    let ticket = app.state.with_wechat_token(qr("after-expiry")).await.expect("recovered from 42001");
+    assert_eq!(app.simulators.wechat.scene_of(&ticket.ticket).as_deref(), Some("after-expiry"));
+    assert_ne!(app.store.wechat_access_token(appid).await.unwrap().unwrap().0, newer);
     app.shutdown().await;
 }

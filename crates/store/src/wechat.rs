@@ -38,4 +38,18 @@ impl Store {
         const SQL: &str = "SELECT following FROM wechat_followers WHERE openid = $1";
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(openid).fetch_optional(pool).await)?)
     }
+
+    /// The stored access_token of `appid` and when it expires.
+    pub async fn wechat_access_token(&self, appid: &str) -> StoreResult<Option<(String, i64)>> {
+        const SQL: &str = "SELECT access_token, expires_at FROM wechat_access_tokens WHERE appid = $1";
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, (String, i64)>(SQL).bind(appid).fetch_optional(pool).await)?)
+    }
+
+    pub async fn save_wechat_access_token(&self, appid: &str, access_token: &str, expires_at: i64, now: i64) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO wechat_access_tokens (appid, access_token, expires_at, fetched_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (appid) DO UPDATE SET access_token = excluded.access_token, expires_at = excluded.expires_at, \
+             fetched_at = excluded.fetched_at";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(appid).bind(access_token).bind(expires_at).bind(now).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
 }

@@ -9,6 +9,7 @@ pub mod passwords;
 pub mod rare_font;
 pub mod sessions;
 pub mod state;
+pub mod wechat_api;
 
 pub use http::api::openapi_json;
 pub use http::router;

@@ -94,6 +94,8 @@ pub struct Inner {
     pub photo_spec: domain::photo::PhotoSpec,
     pub photo_slots: Arc<tokio::sync::Semaphore>,
     pub wechat: Option<WechatCallback>,
+    /// The WeChat API for the official account (see `wechat_api.rs` for the token handling).
+    pub wechat_api: Option<integrations::wechat::WechatApi>,
 }
 
 impl std::ops::Deref for AppState {
@@ -122,7 +124,21 @@ impl AppState {
             crypto: w.encoding_aes_key.as_deref().and_then(|key| integrations::wechat::MessageCrypto::new(key, &w.appid).ok()),
             mode: w.mode,
         });
-        Ok(AppState(Arc::new(Inner { store, hasher, settings, id_types, metrics, rare_font, chsi, objects, photo_spec, photo_slots, wechat })))
+        let wechat_api = settings.wechat.as_ref().map(|w| integrations::wechat::WechatApi::new(&w.api_base, &w.appid, &w.secret));
+        Ok(AppState(Arc::new(Inner {
+            store,
+            hasher,
+            settings,
+            id_types,
+            metrics,
+            rare_font,
+            chsi,
+            objects,
+            photo_spec,
+            photo_slots,
+            wechat,
+            wechat_api,
+        })))
     }
 
     /// (code, display name) of every offered ID type, for a select list.

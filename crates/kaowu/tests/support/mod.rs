@@ -19,6 +19,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: store::Store,
+    /// The running server's state, for calling its services directly.
+    pub state: web::AppState,
     /// The external systems' simulators this app talks to (mounted in-process, as in the demo).
     pub simulators: kaowu::app::Simulators,
     pub backend: Backend,
@@ -98,6 +100,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let app = Application::with_store(&config, store, Some(simulators.clone())).await.expect("application builds");
     let base = format!("http://{}", app.local_addr());
     let store = app.state().store.clone();
+    let state = app.state().clone();
     let (shutdown, signal) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.run_until(async move {
@@ -111,7 +114,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("http client");
-    TestApp { base, client, store, simulators, backend, data_dir, shutdown: Some(shutdown), server: Some(server), postgres_database }
+    TestApp { base, client, store, state, simulators, backend, data_dir, shutdown: Some(shutdown), server: Some(server), postgres_database }
 }
 
 impl TestApp {

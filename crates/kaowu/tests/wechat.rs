@@ -19,6 +19,7 @@ on_both_databases!(
     forged_and_replayed_pushes_are_refused,
     the_wechat_api_simulator_is_mounted,
     the_access_token_is_shared_and_renewed,
+    binding_by_scanning_the_page_code,
 );
 
 async fn app_in(backend: Backend, mode: &str) -> TestApp {
@@ -194,5 +195,80 @@ async fn the_access_token_is_shared_and_renewed(backend: Backend) {
     let ticket = app.state.with_wechat_token(qr("after-expiry")).await.expect("recovered from 42001");
     assert_eq!(app.simulators.wechat.scene_of(&ticket.ticket).as_deref(), Some("after-expiry"));
     assert_ne!(app.store.wechat_access_token(appid).await.unwrap().unwrap().0, newer);
+    app.shutdown().await;
+}
+
+/// A browser of its own (cookies), logged in as a newly registered candidate.
+async fn candidate_browser(app: &TestApp) -> reqwest::Client {
+    let username = support::unique_username();
+    app.register(&support::registration(&username, "买买提·𪚥", &support::unique_resident_id())).await;
+    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let csrf = html[start..start + 43].to_owned();
+    let login = browser.post(app.url("/login")).form(&[("login", username.as_str()), ("password", support::PASSWORD), ("csrf_token", &csrf)]).send().await.unwrap();
+    assert_eq!(login.status(), 303);
+    browser
+}
+
+/// Opens 微信绑定与关注 and returns the binding code's scene.
+async fn binding_scene(app: &TestApp, browser: &reqwest::Client) -> String {
+    let html = browser.get(app.url("/me/wechat")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<svg"), "the QR code is drawn by kaowu");
+    let marker = "data-scene=\"";
+    let start = html.find(marker).expect("a binding code") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+async fn binding_state(app: &TestApp, browser: &reqwest::Client, scene: &str) -> (u16, String) {
+    let response = browser.get(app.url(&format!("/me/wechat/status?scene={scene}"))).send().await.unwrap();
+    let status = response.status().as_u16();
+    let json: serde_json::Value = response.json().await.unwrap_or_default();
+    (status, json["state"].as_str().unwrap_or_default().to_owned())
+}
+
+async fn binding_by_scanning_the_page_code(backend: Backend) {
+    let settings = [
+        ("wechat_appid", kaowu::config::DEMO_WECHAT_APPID),
+        ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
+        ("wechat_token", TOKEN),
+        ("wechat_mode", "plain"),
+    ];
+    let app = support::spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await;
+    let scan = |openid: &str, scene: &str, at: i64| event(openid, at, "SCAN", Some(scene));
+    let t0 = web::state::now();
+
+    let alice = candidate_browser(&app).await;
+    let scene = binding_scene(&app, &alice).await;
+    assert!(scene.starts_with("bind:"));
+    assert_eq!(binding_state(&app, &alice, &scene).await, (200, "waiting".to_owned()));
+    let (_, reply) = post(&app, &signed_query(&now(), "1"), scan("oALICE", &scene, t0)).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"), "{reply}");
+    assert_eq!(binding_state(&app, &alice, &scene).await, (200, "bound".to_owned()), "the page learns it by polling");
+    let page = alice.get(app.url("/me/wechat")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"wechat-bound\"") && page.contains("data-testid=\"wechat-following\""));
+    let me = alice.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(me.contains("class=\"done\" data-step=\"wechat\""), "bound and following: the checklist step is done");
+
+    // A code works once.
+    let (_, reply) = post(&app, &signed_query(&now(), "2"), scan("oALICE", &scene, t0 + 1)).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().contains("已过期或已使用"));
+
+    // One WeChat, one candidate: Alice's WeChat cannot bind Bob as well.
+    let bob = candidate_browser(&app).await;
+    let bob_scene = binding_scene(&app, &bob).await;
+    assert_eq!(binding_state(&app, &alice, &bob_scene).await.0, 404, "nobody else may watch Bob's code");
+    let (_, reply) = post(&app, &signed_query(&now(), "3"), scan("oALICE", &bob_scene, t0 + 2)).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().contains("已绑定其他考生账号"), "the reason, in WeChat too");
+    assert_eq!(binding_state(&app, &bob, &bob_scene).await.1, "taken");
+
+    // Someone not yet following scans Carol's code: follow and bind in one push (qrscene_ prefix).
+    let carol = candidate_browser(&app).await;
+    let carol_scene = binding_scene(&app, &carol).await;
+    let follow_and_bind = event("oCAROL", t0 + 3, "subscribe", Some(&format!("qrscene_{carol_scene}")));
+    let (_, reply) = post(&app, &signed_query(&now(), "4"), follow_and_bind).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"));
+    assert_eq!(app.store.wechat_following("oCAROL").await.unwrap(), Some(true));
     app.shutdown().await;
 }

@@ -1,6 +1,28 @@
 //! What the official account's callback remembers: pushes already handled and who follows the account.
 
-use crate::{Store, StoreResult, on_db};
+use crate::{Store, StoreError, StoreResult, on_db, unique_violation};
+
+/// A one-time QR scene.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WechatScene {
+    pub scene: String,
+    pub purpose: String,
+    pub account_id: Option<String>,
+    pub qr_url: String,
+    pub expires_at: i64,
+    pub scanned_by: Option<String>,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error("this WeChat is bound to another candidate")]
+    OpenidTaken,
+    #[error("this candidate is bound to another WeChat")]
+    AccountBound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 impl Store {
     /// Records a push by its de-duplication key; `false` when it was handled before (a WeChat retry).
@@ -51,5 +73,63 @@ impl Store {
              fetched_at = excluded.fetched_at";
         on_db!(&self.db, pool => sqlx::query(SQL).bind(appid).bind(access_token).bind(expires_at).bind(now).execute(pool).await.map(|_| ()))?;
         Ok(())
+    }
+
+    pub async fn create_wechat_scene(&self, scene: &WechatScene) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO wechat_scenes (scene, purpose, account_id, qr_url, expires_at) VALUES ($1, $2, $3, $4, $5)";
+        on_db!(&self.db, pool => sqlx::query(SQL)
+            .bind(&scene.scene)
+            .bind(&scene.purpose)
+            .bind(&scene.account_id)
+            .bind(&scene.qr_url)
+            .bind(scene.expires_at)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn wechat_scene(&self, scene: &str) -> StoreResult<Option<WechatScene>> {
+        const SQL: &str = "SELECT scene, purpose, account_id, qr_url, expires_at, scanned_by, outcome FROM wechat_scenes WHERE scene = $1";
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, WechatScene>(SQL).bind(scene).fetch_optional(pool).await)?)
+    }
+
+    /// Claims a scene for the user who scanned it, in one conditional statement: only the first scan, and only
+    /// before it expires. `false` when it was used or has expired.
+    pub async fn claim_wechat_scene(&self, scene: &str, openid: &str, now: i64) -> StoreResult<bool> {
+        const SQL: &str = "UPDATE wechat_scenes SET scanned_by = $2, scanned_at = $3 \
+             WHERE scene = $1 AND scanned_by IS NULL AND expires_at > $3";
+        let done = on_db!(&self.db, pool => sqlx::query(SQL).bind(scene).bind(openid).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    pub async fn set_wechat_scene_outcome(&self, scene: &str, outcome: &str) -> StoreResult<()> {
+        const SQL: &str = "UPDATE wechat_scenes SET outcome = $2 WHERE scene = $1";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(scene).bind(outcome).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Binds `openid` to the candidate. Binding the same pair again is not an error; the unique constraints
+    /// settle races between two scans.
+    pub async fn bind_wechat(&self, account_id: &str, openid: &str, now: i64) -> Result<(), BindError> {
+        const SQL: &str = "INSERT INTO wechat_bindings (account_id, openid, bound_at) VALUES ($1, $2, $3)";
+        let inserted = on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).bind(openid).bind(now).execute(pool).await.map(|_| ()));
+        match inserted {
+            Ok(()) => Ok(()),
+            Err(error) => match unique_violation(&error) {
+                Some(_) => match self.wechat_binding(account_id).await? {
+                    Some((bound, _)) if bound == openid => Ok(()),
+                    Some(_) => Err(BindError::AccountBound),
+                    None => Err(BindError::OpenidTaken),
+                },
+                None => Err(StoreError::from(error).into()),
+            },
+        }
+    }
+
+    /// The candidate's bound openid and when it was bound.
+    pub async fn wechat_binding(&self, account_id: &str) -> StoreResult<Option<(String, i64)>> {
+        const SQL: &str = "SELECT openid, bound_at FROM wechat_bindings WHERE account_id = $1";
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, (String, i64)>(SQL).bind(account_id).fetch_optional(pool).await)?)
     }
 }

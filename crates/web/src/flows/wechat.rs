@@ -1,12 +1,21 @@
-//! What kaowu does with the official account's pushes. Follows and unfollows are tracked (following the
-//! account is one of the conditions of an exam application); binding by QR code comes with the binding page.
+//! What kaowu does with the official account's pushes, and binding a candidate's WeChat by a one-time QR code.
+//! Follows and unfollows are tracked; "bound and following" is one of the conditions of an exam application.
 
 use super::FlowError;
 use crate::state::{AppState, now};
 use integrations::wechat::{Push, PushKind};
+use store::wechat::{BindError, WechatScene};
 
 pub const WELCOME: &str = "欢迎关注！请登录考生管理平台，在“微信绑定与关注”页面扫码绑定本人微信，绑定后方可网上报名。";
 pub const TEXT_HELP: &str = "本公众号不提供人工回复。报名、缴费、打印准考证和查询成绩请登录考生管理平台办理。";
+pub const BOUND: &str = "绑定成功！您的微信已与考生账号绑定，可以用微信扫码登录考生管理平台。";
+pub const OPENID_TAKEN: &str = "绑定失败：该微信已绑定其他考生账号。一个微信只能绑定一个考生；如需更换，请先登录原账号解除绑定。";
+pub const ACCOUNT_BOUND: &str = "绑定失败：该考生账号已绑定其他微信，请先在考生管理平台解除绑定。";
+pub const SCENE_UNUSABLE: &str = "二维码已过期或已使用，请刷新考生管理平台的页面后重新扫码。";
+
+/// Binding QR codes expire after this long (the page shows a fresh one on reload).
+pub const BIND_QR_SECS: i64 = 600;
+const BIND_PREFIX: &str = "bind:";
 
 /// Acts on a push once (WeChat retries share its de-duplication key) and returns the text to reply, if any.
 pub async fn on_push(state: &AppState, push: &Push) -> Result<Option<String>, FlowError> {
@@ -24,9 +33,17 @@ pub async fn on_push(state: &AppState, push: &Push) -> Result<Option<String>, Fl
 
 async fn act(state: &AppState, push: &Push) -> Result<Option<String>, FlowError> {
     match &push.kind {
-        PushKind::Subscribe { .. } => {
+        PushKind::Subscribe { scene, .. } => {
             state.store.set_wechat_following(&push.from, true, push.create_time).await?;
-            Ok(Some(WELCOME.to_owned()))
+            match scene {
+                Some(scene) if scene.starts_with(BIND_PREFIX) => bind_by_scene(state, &push.from, scene).await.map(Some),
+                _ => Ok(Some(WELCOME.to_owned())),
+            }
+        }
+        PushKind::Scan { scene, .. } if scene.starts_with(BIND_PREFIX) => {
+            // WeChat sends SCAN only to followers.
+            state.store.set_wechat_following(&push.from, true, push.create_time).await?;
+            bind_by_scene(state, &push.from, scene).await.map(Some)
         }
         PushKind::Unsubscribe => {
             state.store.set_wechat_following(&push.from, false, push.create_time).await?;
@@ -35,4 +52,56 @@ async fn act(state: &AppState, push: &Push) -> Result<Option<String>, FlowError>
         PushKind::Text { .. } => Ok(Some(TEXT_HELP.to_owned())),
         PushKind::Scan { .. } | PushKind::Other { .. } => Ok(None),
     }
+}
+
+/// The user `openid` scanned a binding code: bind, unless the code is spent or one side is bound elsewhere.
+async fn bind_by_scene(state: &AppState, openid: &str, scene: &str) -> Result<String, FlowError> {
+    let Some(found) = state.store.wechat_scene(scene).await? else { return Ok(SCENE_UNUSABLE.to_owned()) };
+    let Some(account_id) = found.account_id.filter(|_| found.purpose == "bind") else { return Ok(SCENE_UNUSABLE.to_owned()) };
+    if !state.store.claim_wechat_scene(scene, openid, now()).await? {
+        return Ok(SCENE_UNUSABLE.to_owned());
+    }
+    let (outcome, reply) = match state.store.bind_wechat(&account_id, openid, now()).await {
+        Ok(()) => ("bound", BOUND),
+        Err(BindError::OpenidTaken) => ("taken", OPENID_TAKEN),
+        Err(BindError::AccountBound) => ("account_bound", ACCOUNT_BOUND),
+        Err(BindError::Store(error)) => return Err(error.into()),
+    };
+    state.store.set_wechat_scene_outcome(scene, outcome).await?;
+    tracing::info!(outcome, "wechat binding scan");
+    Ok(reply.to_owned())
+}
+
+/// A fresh one-time binding QR code for the candidate, stored before the page shows it, so no scan can arrive
+/// for a scene kaowu does not know.
+pub async fn start_binding(state: &AppState, account_id: &str) -> Result<WechatScene, FlowError> {
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).expect("the operating system provides randomness");
+    let scene = format!("{BIND_PREFIX}{}", hex::encode(random));
+    let qr = {
+        let scene = scene.clone();
+        state
+            .with_wechat_token(move |api, token| {
+                let scene = scene.clone();
+                async move { api.create_temporary_qr(&token, &scene, BIND_QR_SECS).await }
+            })
+            .await?
+    };
+    let record = WechatScene {
+        scene,
+        purpose: "bind".into(),
+        account_id: Some(account_id.to_owned()),
+        qr_url: qr.url,
+        expires_at: now() + BIND_QR_SECS,
+        scanned_by: None,
+        outcome: None,
+    };
+    state.store.create_wechat_scene(&record).await?;
+    Ok(record)
+}
+
+/// Whether the candidate has bound a WeChat and that WeChat follows the account (the application gate).
+pub async fn bound_and_following(state: &AppState, account_id: &str) -> Result<(bool, bool), FlowError> {
+    let Some((openid, _)) = state.store.wechat_binding(account_id).await? else { return Ok((false, false)) };
+    Ok((true, state.store.wechat_following(&openid).await?.unwrap_or(false)))
 }

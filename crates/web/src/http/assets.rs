@@ -16,12 +16,14 @@ use tower_http::compression::CompressionLayer;
 const APP_CSS: &str = include_str!("../../static/app.css");
 const REGISTER_JS: &str = include_str!("../../static/register.js");
 const PHOTO_JS: &str = include_str!("../../static/photo.js");
+const WECHAT_JS: &str = include_str!("../../static/wechat.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
         .route("/assets/register.js", get(|| async { asset("text/javascript; charset=utf-8", REGISTER_JS) }))
         .route("/assets/photo.js", get(|| async { asset("text/javascript; charset=utf-8", PHOTO_JS) }))
+        .route("/assets/wechat.js", get(|| async { asset("text/javascript; charset=utf-8", WECHAT_JS) }))
         .route("/assets/rare-font.css", get(rare_font_css))
         .route("/assets/fonts/rare/{block}", get(rare_font_block))
         .route("/assets/fonts/rare-set.ttf", get(rare_font_set))

@@ -10,11 +10,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 /// The steps the seed requires before an exam application, and whether each is done.
-/// WeChat binding arrives with its own issue; until then no account can have done it.
+/// The WeChat step is done when a WeChat is bound and follows the official account.
 pub async fn checklist(state: &AppState, account_id: &str) -> Result<Vec<(&'static str, bool)>, ApiError> {
     let photo = state.store.photo(account_id).await?.is_some();
     let education = state.store.education_count(account_id).await? > 0;
-    Ok(vec![("photo", photo), ("education", education), ("wechat", false)])
+    let (bound, following) = crate::flows::wechat::bound_and_following(state, account_id)
+        .await
+        .map_err(|e| e.into_api(crate::i18n::Lang::Zh))?;
+    Ok(vec![("photo", photo), ("education", education), ("wechat", bound && following)])
 }
 
 pub struct ChecklistRow {
@@ -77,6 +80,7 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
             let link = match step {
                 "photo" => Some("/me/photo"),
                 "education" => Some("/me/education"),
+                "wechat" => Some("/me/wechat"),
                 _ => None,
             };
             ChecklistRow { step, label: label.into(), hint: hint.into(), done, link }

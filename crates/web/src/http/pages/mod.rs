@@ -6,6 +6,7 @@ pub mod education;
 pub mod me;
 pub mod photo;
 pub mod register;
+pub mod wechat;
 
 use crate::error::ApiError;
 use crate::i18n::{Lang, error_message};
@@ -42,6 +43,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/me/education/chsi", post(education::add_chsi))
         .route("/me/photo", get(photo::page).post(photo::upload).layer(axum::extract::DefaultBodyLimit::max(photo_limit)))
         .route("/me/photo.jpg", get(photo::image))
+        .route("/me/wechat", get(wechat::page))
+        .route("/me/wechat/status", get(wechat::status))
 }
 
 /// What every page needs: language, the CSRF token (double-submit cookie), the session and the caller.

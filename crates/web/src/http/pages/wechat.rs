@@ -1,0 +1,90 @@
+//! 微信绑定与关注: the binding QR code (one-time, rendered by kaowu), which turns into "已绑定" by itself once
+//! scanned — the page asks the server every two seconds — and the follow state.
+
+use super::{Chrome, PageCtx};
+use crate::flows::FlowError;
+use crate::flows::wechat::{ACCOUNT_BOUND, OPENID_TAKEN, SCENE_UNUSABLE, bound_and_following, start_binding};
+use crate::state::{AppState, now};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+#[derive(Template)]
+#[template(path = "wechat.html")]
+struct WechatPage {
+    c: Chrome,
+    bound: bool,
+    following: bool,
+    /// The binding code, when not bound yet: its scene and the QR as inline SVG.
+    scene: Option<String>,
+    qr_svg: String,
+    error: Option<String>,
+}
+
+pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    let lang = ctx.lang;
+    let Some((session, _)) = &ctx.session.0 else { return Redirect::to("/login").into_response() };
+    let account_id = session.account_id.clone();
+    let (bound, following) = match bound_and_following(&state, &account_id).await {
+        Ok(state) => state,
+        Err(error) => return super::error_page(lang, error.into_api(lang)),
+    };
+    let (mut scene, mut qr_svg, mut error) = (None, String::new(), None);
+    if !bound {
+        match start_binding(&state, &account_id).await {
+            Ok(created) => {
+                qr_svg = qr_svg_for(&created.qr_url);
+                scene = Some(created.scene);
+            }
+            Err(FlowError::Upstream(code)) => error = Some(crate::i18n::error_message(code, None, lang)),
+            Err(other) => return super::error_page(lang, other.into_api(lang)),
+        }
+    }
+    let c = ctx.chrome("微信绑定与关注", "WeChat binding");
+    ctx.render(StatusCode::OK, WechatPage { c, bound, following, scene, qr_svg, error })
+}
+
+/// The QR code for `url`, as an SVG element to place in the page (no script, no external resource).
+fn qr_svg_for(url: &str) -> String {
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build(),
+        Err(_) => String::new(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusQuery {
+    scene: String,
+}
+
+#[derive(Serialize)]
+pub struct BindingStatus {
+    /// `waiting`, `bound`, `taken`, `account_bound` or `expired`.
+    state: &'static str,
+    message: String,
+}
+
+/// What became of the candidate's binding code; only the candidate who owns the code may ask.
+pub async fn status(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<StatusQuery>) -> Response {
+    let Some((session, _)) = &ctx.session.0 else { return StatusCode::UNAUTHORIZED.into_response() };
+    let scene = match state.store.wechat_scene(&query.scene).await {
+        Ok(Some(scene)) if scene.account_id.as_deref() == Some(session.account_id.as_str()) => scene,
+        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return crate::error::ApiError::from(error).into_response(),
+    };
+    let zh_en = |zh: &str, en: &str| ctx.lang.pick(zh, en).to_owned();
+    let answer = match scene.outcome.as_deref() {
+        Some("bound") => BindingStatus { state: "bound", message: zh_en("已绑定", "Bound") },
+        Some("taken") => BindingStatus { state: "taken", message: zh_en(OPENID_TAKEN, "This WeChat is bound to another candidate; one WeChat binds one candidate.") },
+        Some(_) => BindingStatus { state: "account_bound", message: zh_en(ACCOUNT_BOUND, "This account is bound to another WeChat.") },
+        None if scene.expires_at <= now() => BindingStatus { state: "expired", message: zh_en(SCENE_UNUSABLE, "The code has expired; reload the page for a new one.") },
+        None => BindingStatus { state: "waiting", message: zh_en("等待扫码…", "Waiting for the scan…") },
+    };
+    let mut response = Json(answer).into_response();
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response
+}

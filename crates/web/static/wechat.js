@@ -1,0 +1,32 @@
+// 微信绑定与关注: ask the server every two seconds what became of the binding code, and show it without a
+// reload. The server's answer is the truth; a missed poll only delays the news.
+(function () {
+  "use strict";
+  var figure = document.getElementById("bind-qr");
+  var status = document.getElementById("bind-status");
+  if (!figure || !status) return;
+  var scene = figure.dataset.scene;
+  var timer = setInterval(poll, 2000);
+  async function poll() {
+    try {
+      var response = await fetch("/me/wechat/status?scene=" + encodeURIComponent(scene), {
+        headers: { "Accept": "application/json", "Accept-Language": document.documentElement.lang },
+        credentials: "same-origin",
+      });
+      if (!response.ok) return;
+      var answer = await response.json();
+      if (answer.state === "waiting") return;
+      clearInterval(timer);
+      status.textContent = answer.message;
+      status.dataset.state = answer.state;
+      if (answer.state === "bound") {
+        status.className = "success";
+        figure.hidden = true;
+      } else {
+        status.className = "alert";
+      }
+    } catch (e) {
+      // Network hiccup: the next poll tries again.
+    }
+  }
+})();

@@ -1,0 +1,30 @@
+// 微信绑定与关注 in the browser: the checklist links to it, the page shows a one-time binding QR code drawn by
+// kaowu and waits for the scan, at desktop and phone width, with axe-core. (Scanning through the simulator's
+// phone page comes with it.)
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DESKTOP, PHONE, assertAccessible, assertNoHorizontalScroll, newCandidate, registerThroughPages, useServerAndBrowser } from '../lib/kaowu.mjs';
+
+describe('wechat binding page', () => {
+  const env = useServerAndBrowser();
+
+  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    test(`a new candidate opens the binding page from the checklist (${label})`, async (t) => {
+      await env.withPage(t, size, async (page) => {
+        await registerThroughPages(page, newCandidate());
+        assert.equal(await page.locator('li[data-step="wechat"].todo').count(), 1);
+        await page.locator('li[data-step="wechat"] a').click();
+        await page.waitForURL(/\/me\/wechat$/);
+        const qr = page.locator('#bind-qr svg');
+        await qr.waitFor();
+        const box = await qr.boundingBox();
+        assert.ok(box.width >= 150 && box.height >= 150, `the code is large enough to scan: ${box.width}×${box.height}`);
+        assert.match(await page.getByTestId('bind-status').innerText(), /等待扫码/);
+        assert.equal(await page.getByTestId('wechat-not-following').count(), 1);
+        await assertAccessible(page, '/me/wechat');
+        await assertNoHorizontalScroll(page, '/me/wechat');
+      });
+    });
+  }
+});

@@ -42,6 +42,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("wechat_token", "the callback Token configured in the 公众号 console"),
     ("wechat_encoding_aes_key", "the 43-character EncodingAESKey (compatible and safe modes)"),
     ("wechat_mode", "plain, compatible or safe (default safe)"),
+    ("wechat_template_security", "template id of the security notice (binding, unbinding, password change); unset sends none"),
     ("wechat_api_base", "WeChat API address (default https://api.weixin.qq.com; demo: its simulator)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
@@ -211,6 +212,7 @@ pub const DEMO_WECHAT_APPID: &str = "wx5d3c0c0e1a2b3c4d";
 pub const DEMO_WECHAT_TOKEN: &str = "kaowu-demo-token";
 pub const DEMO_WECHAT_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 pub const DEMO_WECHAT_SECRET: &str = "kaowu-demo-secret";
+pub const DEMO_SECURITY_TEMPLATE: &str = "kaowu-demo-security-notice";
 
 fn wechat_settings<'a>(get: impl Fn(&str) -> Option<&'a str>, demo: bool) -> anyhow::Result<Option<web::state::WechatSettings>> {
     let (appid, token) = match (get("wechat_appid"), get("wechat_token")) {
@@ -236,6 +238,7 @@ fn wechat_settings<'a>(get: impl Fn(&str) -> Option<&'a str>, demo: bool) -> any
         encoding_aes_key,
         mode,
         api_base: get("wechat_api_base").unwrap_or("https://api.weixin.qq.com").to_owned(),
+        security_template: get("wechat_template_security").map(str::to_owned).or_else(|| demo.then(|| DEMO_SECURITY_TEMPLATE.to_owned())),
     }))
 }
 

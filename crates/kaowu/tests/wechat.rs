@@ -234,6 +234,7 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
         ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
         ("wechat_token", TOKEN),
         ("wechat_mode", "plain"),
+        ("wechat_template_security", "TPL_SECURITY"),
     ];
     let app = support::spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await;
     let scan = |openid: &str, scene: &str, at: i64| event(openid, at, "SCAN", Some(scene));
@@ -246,6 +247,9 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
     let (_, reply) = post(&app, &signed_query(&now(), "1"), scan("oALICE", &scene, t0)).await;
     assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"), "{reply}");
     assert_eq!(binding_state(&app, &alice, &scene).await, (200, "bound".to_owned()), "the page learns it by polling");
+    let notice = wait_for_template(&app, "oALICE").await;
+    assert_eq!(notice.template_id, "TPL_SECURITY");
+    assert_eq!(notice.data["keyword1"]["value"], "微信绑定", "a security notice goes to the WeChat just bound");
     let page = alice.get(app.url("/me/wechat")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("data-testid=\"wechat-bound\"") && page.contains("data-testid=\"wechat-following\""));
     let me = alice.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
@@ -271,4 +275,15 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
     assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"));
     assert_eq!(app.store.wechat_following("oCAROL").await.unwrap(), Some(true));
     app.shutdown().await;
+}
+
+/// The template message sent to `openid` (sent in the background, so it may take a moment).
+async fn wait_for_template(app: &TestApp, openid: &str) -> integrations::wechat::SentTemplate {
+    for _ in 0..50 {
+        if let Some(sent) = app.simulators.wechat.sent_templates().into_iter().find(|t| t.openid == openid) {
+            return sent;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no template message reached {openid}");
 }

@@ -43,6 +43,8 @@ pub struct WechatSettings {
     pub mode: integrations::wechat::MessageMode,
     /// Where the WeChat API lives (the simulator in the demo and tests).
     pub api_base: String,
+    /// The template (模板消息) for security notices — binding, unbinding, password changes; none sends nothing.
+    pub security_template: Option<String>,
 }
 
 impl std::fmt::Debug for WechatSettings {

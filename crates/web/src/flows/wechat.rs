@@ -69,6 +69,9 @@ async fn bind_by_scene(state: &AppState, openid: &str, scene: &str) -> Result<St
     };
     state.store.set_wechat_scene_outcome(scene, outcome).await?;
     tracing::info!(outcome, "wechat binding scan");
+    if outcome == "bound" {
+        notify_security(state, openid, "微信绑定", "您的微信已绑定考生管理平台账号。如非本人操作，请立即登录平台解除绑定并修改密码。");
+    }
     Ok(reply.to_owned())
 }
 
@@ -104,4 +107,30 @@ pub async fn start_binding(state: &AppState, account_id: &str) -> Result<WechatS
 pub async fn bound_and_following(state: &AppState, account_id: &str) -> Result<(bool, bool), FlowError> {
     let Some((openid, _)) = state.store.wechat_binding(account_id).await? else { return Ok((false, false)) };
     Ok((true, state.store.wechat_following(&openid).await?.unwrap_or(false)))
+}
+
+/// Sends a security notice (模板消息) to `openid` in the background: the callback must answer within 5 s, and a
+/// notice that cannot be sent is logged, never a reason to undo what happened.
+pub fn notify_security(state: &AppState, openid: &str, event: &str, detail: &str) {
+    let Some(template) = state.settings.wechat.as_ref().and_then(|w| w.security_template.clone()) else { return };
+    let (state, openid) = (state.clone(), openid.to_owned());
+    let china = time::UtcOffset::from_hms(8, 0, 0).expect("valid offset");
+    let when = time::OffsetDateTime::now_utc().to_offset(china);
+    let data = serde_json::json!({
+        "first": {"value": "考生管理平台账号安全提醒"},
+        "keyword1": {"value": event},
+        "keyword2": {"value": format!("{:04}-{:02}-{:02} {:02}:{:02}", when.year(), u8::from(when.month()), when.day(), when.hour(), when.minute())},
+        "remark": {"value": detail},
+    });
+    tokio::spawn(async move {
+        let sent = state
+            .with_wechat_token(|api, token| {
+                let (openid, template, data) = (openid.clone(), template.clone(), data.clone());
+                async move { api.send_template(&token, &openid, &template, data).await }
+            })
+            .await;
+        if let Err(error) = sent {
+            tracing::warn!(?error, "security notice not sent");
+        }
+    });
 }

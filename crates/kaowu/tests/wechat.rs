@@ -200,8 +200,15 @@ async fn the_access_token_is_shared_and_renewed(backend: Backend) {
 
 /// A browser of its own (cookies), logged in as a newly registered candidate.
 async fn candidate_browser(app: &TestApp) -> reqwest::Client {
+    candidate_browser_and_id(app).await.0
+}
+
+/// The same, with the candidate's account id.
+async fn candidate_browser_and_id(app: &TestApp) -> (reqwest::Client, String) {
     let username = support::unique_username();
-    app.register(&support::registration(&username, "买买提·𪚥", &support::unique_resident_id())).await;
+    let token = app.register(&support::registration(&username, "买买提·𪚥", &support::unique_resident_id())).await;
+    let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
+    let account_id = me["account_id"].as_str().unwrap().to_owned();
     let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     let marker = "name=\"csrf_token\" value=\"";
@@ -209,7 +216,7 @@ async fn candidate_browser(app: &TestApp) -> reqwest::Client {
     let csrf = html[start..start + 43].to_owned();
     let login = browser.post(app.url("/login")).form(&[("login", username.as_str()), ("password", support::PASSWORD), ("csrf_token", &csrf)]).send().await.unwrap();
     assert_eq!(login.status(), 303);
-    browser
+    (browser, account_id)
 }
 
 /// Opens 微信绑定与关注 and returns the binding code's scene.
@@ -240,7 +247,7 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
     let scan = |openid: &str, scene: &str, at: i64| event(openid, at, "SCAN", Some(scene));
     let t0 = web::state::now();
 
-    let alice = candidate_browser(&app).await;
+    let (alice, account) = candidate_browser_and_id(&app).await;
     let scene = binding_scene(&app, &alice).await;
     assert!(scene.starts_with("bind:"));
     assert_eq!(binding_state(&app, &alice, &scene).await, (200, "waiting".to_owned()));
@@ -274,6 +281,36 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
     let (_, reply) = post(&app, &signed_query(&now(), "4"), follow_and_bind).await;
     assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"));
     assert_eq!(app.store.wechat_following("oCAROL").await.unwrap(), Some(true));
+
+    // Alice unbinds: her password again, then the step is open until she binds anew.
+    let page = alice.get(app.url("/me/wechat")).send().await.unwrap().text().await.unwrap();
+    let csrf = {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = page.find(marker).unwrap() + marker.len();
+        page[start..start + 43].to_owned()
+    };
+    assert!(page.contains("解除绑定后"), "the consequence is said before");
+    let wrong = alice.post(app.url("/me/wechat/unbind")).form(&[("csrf_token", csrf.as_str()), ("password", "not-it")]).send().await.unwrap();
+    assert_eq!(wrong.status(), 422);
+    assert!(wrong.text().await.unwrap().contains("密码不正确"));
+    assert!(app.store.wechat_binding(&account).await.unwrap().is_some(), "still bound after a wrong password");
+    let done = alice.post(app.url("/me/wechat/unbind")).form(&[("csrf_token", csrf.as_str()), ("password", support::PASSWORD)]).send().await.unwrap();
+    assert_eq!(done.status(), 303);
+    assert!(app.store.wechat_binding(&account).await.unwrap().is_none());
+    let page = alice.get(app.url("/me/wechat?unbound=1")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("已解除微信绑定") && page.contains("data-scene=\"bind:"), "told, and offered a new code");
+    let me = alice.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(me.contains("class=\"todo\" data-step=\"wechat\""), "the checklist step is open again");
+    for _ in 0..50 {
+        if app.simulators.wechat.sent_templates().iter().any(|t| t.openid == "oALICE" && t.data["keyword1"]["value"] == "解除微信绑定") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        app.simulators.wechat.sent_templates().iter().any(|t| t.openid == "oALICE" && t.data["keyword1"]["value"] == "解除微信绑定"),
+        "the unbound WeChat is told"
+    );
     app.shutdown().await;
 }
 

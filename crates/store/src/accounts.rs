@@ -156,6 +156,12 @@ impl Store {
             created_at: row.created_at,
         }))
     }
+
+    /// The password hash of an account, for re-authentication before a sensitive change.
+    pub async fn password_hash(&self, account_id: &str) -> StoreResult<Option<String>> {
+        const SQL: &str = "SELECT password_hash FROM accounts WHERE id = $1";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(account_id).fetch_optional(pool).await)?)
+    }
 }
 
 /// Random, unguessable identifiers: account ids appear in URLs and API answers and must not reveal counts.

@@ -132,4 +132,10 @@ impl Store {
         const SQL: &str = "SELECT openid, bound_at FROM wechat_bindings WHERE account_id = $1";
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, (String, i64)>(SQL).bind(account_id).fetch_optional(pool).await)?)
     }
+
+    /// Removes the candidate's binding and returns the openid that was bound, if any.
+    pub async fn unbind_wechat(&self, account_id: &str) -> StoreResult<Option<String>> {
+        const SQL: &str = "DELETE FROM wechat_bindings WHERE account_id = $1 RETURNING openid";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(account_id).fetch_optional(pool).await)?)
+    }
 }

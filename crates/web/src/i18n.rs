@@ -206,6 +206,7 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
             "You have submitted an application, so your photo is locked. To change it, contact the exam authority of your site.",
         ),
         "photo.not_found" => ("尚未上传照片。", "No photo has been uploaded yet."),
+        "wechat.unbind_password" => ("密码不正确，未解除绑定。", "Wrong password; the WeChat is still bound."),
         "wechat.unavailable" => ("暂时无法连接微信，请稍后再试。", "WeChat cannot be reached right now; please try again later."),
         "wechat.not_configured" => ("本平台未配置微信公众号。", "No WeChat official account is configured."),
         "storage.unavailable" => ("文件存储暂时不可用，请稍后再试。", "File storage is unavailable right now; please try again later."),

@@ -134,3 +134,18 @@ pub fn notify_security(state: &AppState, openid: &str, event: &str, detail: &str
         }
     });
 }
+
+/// Unbinds the candidate's WeChat after they confirmed their password (a fresh re-authentication), and tells the
+/// WeChat that was bound.
+pub async fn unbind(state: &AppState, account_id: &str, password: &str) -> Result<(), FlowError> {
+    let hash = state.store.password_hash(account_id).await?.ok_or(FlowError::InvalidCredentials)?;
+    let password: String = password.chars().take(domain::password::MAX_LEN).collect();
+    if !state.hasher.verify(password, hash).await? {
+        return Err(FlowError::Invalid(domain::FieldError::new("password", "wechat.unbind_password").into()));
+    }
+    if let Some(openid) = state.store.unbind_wechat(account_id).await? {
+        tracing::info!("wechat unbound");
+        notify_security(state, &openid, "解除微信绑定", "您的微信已与考生管理平台账号解除绑定。如非本人操作，请立即登录平台修改密码。");
+    }
+    Ok(())
+}

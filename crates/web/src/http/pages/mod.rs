@@ -45,6 +45,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/me/photo.jpg", get(photo::image))
         .route("/me/wechat", get(wechat::page))
         .route("/me/wechat/status", get(wechat::status))
+        .route("/me/wechat/unbind", post(wechat::unbind_wechat))
 }
 
 /// What every page needs: language, the CSRF token (double-submit cookie), the session and the caller.

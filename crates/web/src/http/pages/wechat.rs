@@ -3,7 +3,7 @@
 
 use super::{Chrome, PageCtx};
 use crate::flows::FlowError;
-use crate::flows::wechat::{ACCOUNT_BOUND, OPENID_TAKEN, SCENE_UNUSABLE, bound_and_following, start_binding};
+use crate::flows::wechat::{ACCOUNT_BOUND, OPENID_TAKEN, SCENE_UNUSABLE, bound_and_following, start_binding, unbind};
 use crate::state::{AppState, now};
 use askama::Template;
 use axum::Json;
@@ -22,19 +22,58 @@ struct WechatPage {
     scene: Option<String>,
     qr_svg: String,
     error: Option<String>,
+    unbound: bool,
+    unbind_error: Option<String>,
 }
 
-pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PageQuery {
+    unbound: Option<String>,
+}
+
+pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<PageQuery>) -> Response {
+    render(&state, ctx, query.unbound.is_some(), None, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UnbindForm {
+    csrf_token: String,
+    password: String,
+}
+
+/// Unbinding needs the password again; afterwards the WeChat step is open until a WeChat is bound again.
+pub async fn unbind_wechat(State(state): State<AppState>, ctx: PageCtx, axum::Form(form): axum::Form<UnbindForm>) -> Response {
+    let lang = ctx.lang;
+    let Some((session, _)) = &ctx.session.0 else { return Redirect::to("/login").into_response() };
+    if !ctx.csrf_ok(&form.csrf_token) {
+        let message = crate::i18n::error_message("csrf.invalid", None, lang);
+        return render(&state, ctx, false, Some(message), StatusCode::FORBIDDEN).await;
+    }
+    let account_id = session.account_id.clone();
+    match unbind(&state, &account_id, &form.password).await {
+        Ok(()) => Redirect::to("/me/wechat?unbound=1").into_response(),
+        Err(FlowError::Invalid(errors)) => {
+            let message = errors.0.first().map(|e| crate::i18n::error_message(e.code, None, lang)).unwrap_or_default();
+            render(&state, ctx, false, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(FlowError::Busy) => render(&state, ctx, false, Some(crate::i18n::error_message("service.busy", None, lang)), StatusCode::SERVICE_UNAVAILABLE).await,
+        Err(other) => super::error_page(lang, other.into_api(lang)),
+    }
+}
+
+async fn render(state: &AppState, ctx: PageCtx, unbound: bool, unbind_error: Option<String>, status: StatusCode) -> Response {
     let lang = ctx.lang;
     let Some((session, _)) = &ctx.session.0 else { return Redirect::to("/login").into_response() };
     let account_id = session.account_id.clone();
-    let (bound, following) = match bound_and_following(&state, &account_id).await {
+    let (bound, following) = match bound_and_following(state, &account_id).await {
         Ok(state) => state,
         Err(error) => return super::error_page(lang, error.into_api(lang)),
     };
     let (mut scene, mut qr_svg, mut error) = (None, String::new(), None);
     if !bound {
-        match start_binding(&state, &account_id).await {
+        match start_binding(state, &account_id).await {
             Ok(created) => {
                 qr_svg = qr_svg_for(&created.qr_url);
                 scene = Some(created.scene);
@@ -44,7 +83,7 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> Response {
         }
     }
     let c = ctx.chrome("微信绑定与关注", "WeChat binding");
-    ctx.render(StatusCode::OK, WechatPage { c, bound, following, scene, qr_svg, error })
+    ctx.render(status, WechatPage { c, bound, following, scene, qr_svg, error, unbound, unbind_error })
 }
 
 /// The QR code for `url`, as an SVG element to place in the page (no script, no external resource).

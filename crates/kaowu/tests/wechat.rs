@@ -254,9 +254,8 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
     let (_, reply) = post(&app, &signed_query(&now(), "1"), scan("oALICE", &scene, t0)).await;
     assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"), "{reply}");
     assert_eq!(binding_state(&app, &alice, &scene).await, (200, "bound".to_owned()), "the page learns it by polling");
-    let notice = wait_for_template(&app, "oALICE").await;
-    assert_eq!(notice.template_id, "TPL_SECURITY");
-    assert_eq!(notice.data["keyword1"]["value"], "微信绑定", "a security notice goes to the WeChat just bound");
+    let notice = wait_for_template(&app, "oALICE", "微信绑定").await;
+    assert_eq!(notice.template_id, "TPL_SECURITY", "a security notice goes to the WeChat just bound");
     let page = alice.get(app.url("/me/wechat")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("data-testid=\"wechat-bound\"") && page.contains("data-testid=\"wechat-following\""));
     let me = alice.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
@@ -301,26 +300,18 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
     assert!(page.contains("已解除微信绑定") && page.contains("data-scene=\"bind:"), "told, and offered a new code");
     let me = alice.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
     assert!(me.contains("class=\"todo\" data-step=\"wechat\""), "the checklist step is open again");
-    for _ in 0..50 {
-        if app.simulators.wechat.sent_templates().iter().any(|t| t.openid == "oALICE" && t.data["keyword1"]["value"] == "解除微信绑定") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(
-        app.simulators.wechat.sent_templates().iter().any(|t| t.openid == "oALICE" && t.data["keyword1"]["value"] == "解除微信绑定"),
-        "the unbound WeChat is told"
-    );
+    wait_for_template(&app, "oALICE", "解除微信绑定").await; // the unbound WeChat is told
     app.shutdown().await;
 }
 
-/// The template message sent to `openid` (sent in the background, so it may take a moment).
-async fn wait_for_template(app: &TestApp, openid: &str) -> integrations::wechat::SentTemplate {
+/// The security notice about `event` sent to `openid` (sent in the background, so it may take a moment).
+async fn wait_for_template(app: &TestApp, openid: &str, event: &str) -> integrations::wechat::SentTemplate {
     for _ in 0..50 {
-        if let Some(sent) = app.simulators.wechat.sent_templates().into_iter().find(|t| t.openid == openid) {
-            return sent;
+        let sent = app.simulators.wechat.sent_templates();
+        if let Some(found) = sent.into_iter().find(|t| t.openid == openid && t.data["keyword1"]["value"] == event) {
+            return found;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("no template message reached {openid}");
+    panic!("no notice about {event} reached {openid}");
 }

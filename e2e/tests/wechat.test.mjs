@@ -26,5 +26,17 @@ describe('wechat binding page', () => {
         await assertNoHorizontalScroll(page, '/me/wechat');
       });
     });
+
+    test(`the login page offers a WeChat login code (${label})`, async (t) => {
+      await env.withPage(t, size, async (page) => {
+        await page.goto('/login');
+        await page.getByRole('link', { name: '微信扫码登录' }).click();
+        await page.waitForURL(/\/login\/wechat$/);
+        await page.locator('#bind-qr svg').waitFor();
+        assert.match(await page.getByTestId('login-status').innerText(), /等待扫码/);
+        await assertAccessible(page, '/login/wechat');
+        await assertNoHorizontalScroll(page, '/login/wechat');
+      });
+    });
   }
 });

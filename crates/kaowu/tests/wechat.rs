@@ -20,6 +20,7 @@ on_both_databases!(
     the_wechat_api_simulator_is_mounted,
     the_access_token_is_shared_and_renewed,
     binding_by_scanning_the_page_code,
+    logging_in_by_scanning_the_login_code,
 );
 
 async fn app_in(backend: Backend, mode: &str) -> TestApp {
@@ -236,14 +237,7 @@ async fn binding_state(app: &TestApp, browser: &reqwest::Client, scene: &str) ->
 }
 
 async fn binding_by_scanning_the_page_code(backend: Backend) {
-    let settings = [
-        ("wechat_appid", kaowu::config::DEMO_WECHAT_APPID),
-        ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
-        ("wechat_token", TOKEN),
-        ("wechat_mode", "plain"),
-        ("wechat_template_security", "TPL_SECURITY"),
-    ];
-    let app = support::spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await;
+    let app = plain_demo_account(backend, &[("wechat_template_security", "TPL_SECURITY")]).await;
     let scan = |openid: &str, scene: &str, at: i64| event(openid, at, "SCAN", Some(scene));
     let t0 = web::state::now();
 
@@ -314,4 +308,66 @@ async fn wait_for_template(app: &TestApp, openid: &str, event: &str) -> integrat
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("no notice about {event} reached {openid}");
+}
+
+async fn logging_in_by_scanning_the_login_code(backend: Backend) {
+    let app = plain_demo_account(backend, &[]).await;
+    let t0 = web::state::now();
+    // Dana binds her WeChat first.
+    let (dana, _) = candidate_browser_and_id(&app).await;
+    let bind = binding_scene(&app, &dana).await;
+    post(&app, &signed_query(&now(), "1"), event("oDANA", t0, "SCAN", Some(&bind))).await;
+
+    let fresh_browser = || reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login_scene = |html: String| {
+        let marker = "data-scene=\"";
+        let start = html.find(marker).expect("a login code") + marker.len();
+        html[start..start + html[start..].find('"').unwrap()].to_owned()
+    };
+    let poll = |browser: &reqwest::Client, scene: &str| {
+        let request = browser.get(app.url(&format!("/login/wechat/status?scene={scene}")));
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+
+    let browser = fresh_browser();
+    let scene = login_scene(browser.get(app.url("/login/wechat")).send().await.unwrap().text().await.unwrap());
+    assert!(scene.starts_with("login:"));
+    assert_eq!(poll(&browser, &scene).await.1["state"], "waiting");
+    // Someone who saw the code on the screen cannot take the session: the code belongs to this browser.
+    let onlooker = fresh_browser();
+    onlooker.get(app.url("/login/wechat")).send().await.unwrap();
+    assert_eq!(poll(&onlooker, &scene).await.0, 404);
+
+    let (_, reply) = post(&app, &signed_query(&now(), "2"), event("oDANA", t0 + 1, "SCAN", Some(&scene))).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().contains("扫码成功"));
+    let (status, answer) = poll(&browser, &scene).await;
+    assert_eq!((status, answer["state"].as_str(), answer["redirect"].as_str()), (200, Some("done"), Some("/me")));
+    let me = browser.get(app.url("/me")).send().await.unwrap();
+    assert_eq!(me.status(), 200, "the browser is logged in");
+    assert_eq!(poll(&browser, &scene).await.0, 404, "the code is spent and its cookie gone");
+
+    // A WeChat bound to nobody gets a clear message, never someone else's account.
+    let stranger_browser = fresh_browser();
+    let scene = login_scene(stranger_browser.get(app.url("/login/wechat")).send().await.unwrap().text().await.unwrap());
+    let (_, reply) = post(&app, &signed_query(&now(), "3"), event("oNOBODY", t0 + 2, "SCAN", Some(&scene))).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().contains("未绑定考生账号"));
+    assert_eq!(poll(&stranger_browser, &scene).await.1["state"], "not_bound");
+    assert_eq!(stranger_browser.get(app.url("/me")).send().await.unwrap().status(), 303, "not logged in");
+    app.shutdown().await;
+}
+
+/// An app whose official account is the demo's (so the mounted API simulator serves it), in plain mode.
+async fn plain_demo_account(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
+    let mut settings = vec![
+        ("wechat_appid", kaowu::config::DEMO_WECHAT_APPID),
+        ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
+        ("wechat_token", TOKEN),
+        ("wechat_mode", "plain"),
+    ];
+    settings.extend_from_slice(extra);
+    support::spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await
 }

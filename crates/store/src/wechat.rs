@@ -12,6 +12,8 @@ pub struct WechatScene {
     pub expires_at: i64,
     pub scanned_by: Option<String>,
     pub outcome: Option<String>,
+    /// For login codes: SHA-256 (hex) of the secret the requesting browser holds.
+    pub browser_hash: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,13 +78,15 @@ impl Store {
     }
 
     pub async fn create_wechat_scene(&self, scene: &WechatScene) -> StoreResult<()> {
-        const SQL: &str = "INSERT INTO wechat_scenes (scene, purpose, account_id, qr_url, expires_at) VALUES ($1, $2, $3, $4, $5)";
+        const SQL: &str = "INSERT INTO wechat_scenes (scene, purpose, account_id, qr_url, expires_at, browser_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6)";
         on_db!(&self.db, pool => sqlx::query(SQL)
             .bind(&scene.scene)
             .bind(&scene.purpose)
             .bind(&scene.account_id)
             .bind(&scene.qr_url)
             .bind(scene.expires_at)
+            .bind(&scene.browser_hash)
             .execute(pool)
             .await
             .map(|_| ()))?;
@@ -90,7 +94,8 @@ impl Store {
     }
 
     pub async fn wechat_scene(&self, scene: &str) -> StoreResult<Option<WechatScene>> {
-        const SQL: &str = "SELECT scene, purpose, account_id, qr_url, expires_at, scanned_by, outcome FROM wechat_scenes WHERE scene = $1";
+        const SQL: &str = "SELECT scene, purpose, account_id, qr_url, expires_at, scanned_by, outcome, browser_hash \
+             FROM wechat_scenes WHERE scene = $1";
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, WechatScene>(SQL).bind(scene).fetch_optional(pool).await)?)
     }
 
@@ -137,5 +142,28 @@ impl Store {
     pub async fn unbind_wechat(&self, account_id: &str) -> StoreResult<Option<String>> {
         const SQL: &str = "DELETE FROM wechat_bindings WHERE account_id = $1 RETURNING openid";
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(account_id).fetch_optional(pool).await)?)
+    }
+
+    /// The candidate a WeChat is bound to.
+    pub async fn account_of_wechat(&self, openid: &str) -> StoreResult<Option<String>> {
+        const SQL: &str = "SELECT account_id FROM wechat_bindings WHERE openid = $1";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(openid).fetch_optional(pool).await)?)
+    }
+
+    /// A login code was scanned by a bound WeChat: the candidate it will log in.
+    pub async fn ready_wechat_login(&self, scene: &str, account_id: &str) -> StoreResult<()> {
+        const SQL: &str = "UPDATE wechat_scenes SET account_id = $2, outcome = 'ready' WHERE scene = $1 AND purpose = 'login'";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(scene).bind(account_id).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Turns a ready login code into its candidate, once, and only for the browser that asked for the code.
+    pub async fn consume_wechat_login(&self, scene: &str, browser_hash: &str, now: i64) -> StoreResult<Option<String>> {
+        const SQL: &str = "UPDATE wechat_scenes SET outcome = 'consumed' \
+             WHERE scene = $1 AND purpose = 'login' AND outcome = 'ready' AND browser_hash = $2 AND expires_at > $3 \
+             RETURNING account_id";
+        let found: Option<Option<String>> =
+            on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(scene).bind(browser_hash).bind(now).fetch_optional(pool).await)?;
+        Ok(found.flatten())
     }
 }

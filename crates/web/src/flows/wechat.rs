@@ -12,10 +12,15 @@ pub const BOUND: &str = "绑定成功！您的微信已与考生账号绑定，�
 pub const OPENID_TAKEN: &str = "绑定失败：该微信已绑定其他考生账号。一个微信只能绑定一个考生；如需更换，请先登录原账号解除绑定。";
 pub const ACCOUNT_BOUND: &str = "绑定失败：该考生账号已绑定其他微信，请先在考生管理平台解除绑定。";
 pub const SCENE_UNUSABLE: &str = "二维码已过期或已使用，请刷新考生管理平台的页面后重新扫码。";
+pub const LOGIN_READY: &str = "扫码成功，请回到电脑上继续。";
+pub const LOGIN_NOT_BOUND: &str = "该微信未绑定考生账号。请先用用户名和密码登录，在“微信绑定与关注”页面绑定本人微信后再扫码登录。";
 
 /// Binding QR codes expire after this long (the page shows a fresh one on reload).
 pub const BIND_QR_SECS: i64 = 600;
 const BIND_PREFIX: &str = "bind:";
+const LOGIN_PREFIX: &str = "login:";
+/// Login QR codes expire after this long.
+pub const LOGIN_QR_SECS: i64 = 300;
 
 /// Acts on a push once (WeChat retries share its de-duplication key) and returns the text to reply, if any.
 pub async fn on_push(state: &AppState, push: &Push) -> Result<Option<String>, FlowError> {
@@ -37,6 +42,7 @@ async fn act(state: &AppState, push: &Push) -> Result<Option<String>, FlowError>
             state.store.set_wechat_following(&push.from, true, push.create_time).await?;
             match scene {
                 Some(scene) if scene.starts_with(BIND_PREFIX) => bind_by_scene(state, &push.from, scene).await.map(Some),
+                Some(scene) if scene.starts_with(LOGIN_PREFIX) => login_by_scene(state, &push.from, scene).await.map(Some),
                 _ => Ok(Some(WELCOME.to_owned())),
             }
         }
@@ -44,6 +50,10 @@ async fn act(state: &AppState, push: &Push) -> Result<Option<String>, FlowError>
             // WeChat sends SCAN only to followers.
             state.store.set_wechat_following(&push.from, true, push.create_time).await?;
             bind_by_scene(state, &push.from, scene).await.map(Some)
+        }
+        PushKind::Scan { scene, .. } if scene.starts_with(LOGIN_PREFIX) => {
+            state.store.set_wechat_following(&push.from, true, push.create_time).await?;
+            login_by_scene(state, &push.from, scene).await.map(Some)
         }
         PushKind::Unsubscribe => {
             state.store.set_wechat_following(&push.from, false, push.create_time).await?;
@@ -75,30 +85,62 @@ async fn bind_by_scene(state: &AppState, openid: &str, scene: &str) -> Result<St
     Ok(reply.to_owned())
 }
 
-/// A fresh one-time binding QR code for the candidate, stored before the page shows it, so no scan can arrive
-/// for a scene kaowu does not know.
-pub async fn start_binding(state: &AppState, account_id: &str) -> Result<WechatScene, FlowError> {
+/// A bound WeChat scanned a login code: the browser that shows it may now log in as that candidate.
+async fn login_by_scene(state: &AppState, openid: &str, scene: &str) -> Result<String, FlowError> {
+    let usable = matches!(state.store.wechat_scene(scene).await?, Some(found) if found.purpose == "login");
+    if !usable || !state.store.claim_wechat_scene(scene, openid, now()).await? {
+        return Ok(SCENE_UNUSABLE.to_owned());
+    }
+    match state.store.account_of_wechat(openid).await? {
+        Some(account_id) => {
+            state.store.ready_wechat_login(scene, &account_id).await?;
+            Ok(LOGIN_READY.to_owned())
+        }
+        None => {
+            state.store.set_wechat_scene_outcome(scene, "not_bound").await?;
+            Ok(LOGIN_NOT_BOUND.to_owned())
+        }
+    }
+}
+
+/// A fresh login QR code for a browser that holds the secret whose SHA-256 is `browser_hash`.
+pub async fn start_login(state: &AppState, browser_hash: &str) -> Result<WechatScene, FlowError> {
+    let mut record = create_scene(state, LOGIN_PREFIX, "login", None, LOGIN_QR_SECS).await?;
+    record.browser_hash = Some(browser_hash.to_owned());
+    state.store.create_wechat_scene(&record).await?;
+    Ok(record)
+}
+
+/// A one-time scene and its temporary QR code (not yet stored).
+async fn create_scene(state: &AppState, prefix: &str, purpose: &str, account_id: Option<&str>, secs: i64) -> Result<WechatScene, FlowError> {
     let mut random = [0u8; 16];
     getrandom::fill(&mut random).expect("the operating system provides randomness");
-    let scene = format!("{BIND_PREFIX}{}", hex::encode(random));
+    let scene = format!("{prefix}{}", hex::encode(random));
     let qr = {
         let scene = scene.clone();
         state
             .with_wechat_token(move |api, token| {
                 let scene = scene.clone();
-                async move { api.create_temporary_qr(&token, &scene, BIND_QR_SECS).await }
+                async move { api.create_temporary_qr(&token, &scene, secs).await }
             })
             .await?
     };
-    let record = WechatScene {
+    Ok(WechatScene {
         scene,
-        purpose: "bind".into(),
-        account_id: Some(account_id.to_owned()),
+        purpose: purpose.to_owned(),
+        account_id: account_id.map(str::to_owned),
         qr_url: qr.url,
-        expires_at: now() + BIND_QR_SECS,
+        expires_at: now() + secs,
         scanned_by: None,
         outcome: None,
-    };
+        browser_hash: None,
+    })
+}
+
+/// A fresh one-time binding QR code for the candidate, stored before the page shows it, so no scan can arrive
+/// for a scene kaowu does not know.
+pub async fn start_binding(state: &AppState, account_id: &str) -> Result<WechatScene, FlowError> {
+    let record = create_scene(state, BIND_PREFIX, "bind", Some(account_id), BIND_QR_SECS).await?;
     state.store.create_wechat_scene(&record).await?;
     Ok(record)
 }

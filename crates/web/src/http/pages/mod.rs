@@ -38,6 +38,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/register/confirm", get(|| async { Redirect::to("/register") }).post(register::confirm))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
+        .route("/login/wechat", get(wechat::login_page))
+        .route("/login/wechat/status", get(wechat::login_status))
         .route("/me", get(me::page))
         .route("/me/education", get(education::page).post(education::add))
         .route("/me/education/chsi", post(education::add_chsi))

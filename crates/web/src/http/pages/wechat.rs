@@ -3,7 +3,10 @@
 
 use super::{Chrome, PageCtx};
 use crate::flows::FlowError;
-use crate::flows::wechat::{ACCOUNT_BOUND, OPENID_TAKEN, SCENE_UNUSABLE, bound_and_following, start_binding, unbind};
+use crate::flows::wechat::{ACCOUNT_BOUND, LOGIN_NOT_BOUND, OPENID_TAKEN, SCENE_UNUSABLE, bound_and_following, start_binding, start_login, unbind};
+use crate::sessions::{SESSION_COOKIE, start_session};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use sha2::{Digest, Sha256};
 use crate::state::{AppState, now};
 use askama::Template;
 use axum::Json;
@@ -126,4 +129,91 @@ pub async fn status(State(state): State<AppState>, ctx: PageCtx, Query(query): Q
     let mut response = Json(answer).into_response();
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     response
+}
+
+/// The cookie holding the secret that ties a login QR code to the browser showing it.
+const LOGIN_SECRET_COOKIE: &str = "kaowu_wxlogin";
+
+#[derive(Template)]
+#[template(path = "login_wechat.html")]
+struct LoginWechatPage {
+    c: Chrome,
+    scene: Option<String>,
+    qr_svg: String,
+    error: Option<String>,
+}
+
+/// 微信扫码登录: a one-time login code for this browser.
+pub async fn login_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    let lang = ctx.lang;
+    if ctx.session.0.is_some() {
+        return Redirect::to("/me").into_response();
+    }
+    let secret = hex::encode(store::pii::random_bytes::<32>());
+    let (mut scene, mut qr_svg, mut error) = (None, String::new(), None);
+    match start_login(&state, &hex::encode(Sha256::digest(secret.as_bytes()))).await {
+        Ok(created) => {
+            qr_svg = qr_svg_for(&created.qr_url);
+            scene = Some(created.scene);
+        }
+        Err(FlowError::Upstream(code)) => error = Some(crate::i18n::error_message(code, None, lang)),
+        Err(other) => return super::error_page(lang, other.into_api(lang)),
+    }
+    let cookie = Cookie::build((LOGIN_SECRET_COOKIE, secret))
+        .path("/login/wechat")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(ctx.secure_cookies)
+        .build();
+    let c = ctx.chrome("微信扫码登录", "Log in with WeChat");
+    let jar = ctx.jar.clone().add(cookie);
+    let mut ctx = ctx;
+    ctx.jar = jar;
+    ctx.render(StatusCode::OK, LoginWechatPage { c, scene, qr_svg, error })
+}
+
+#[derive(Serialize)]
+pub struct LoginStatus {
+    /// `waiting`, `done` (logged in: go to `redirect`), `not_bound` or `expired`.
+    state: &'static str,
+    message: String,
+    redirect: Option<&'static str>,
+}
+
+/// Polled by the login page: once a bound WeChat has scanned this browser's code, logs the browser in.
+pub async fn login_status(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<StatusQuery>) -> Response {
+    let lang = ctx.lang;
+    let Some(secret) = ctx.jar.get(LOGIN_SECRET_COOKIE).map(|c| c.value().to_owned()) else { return StatusCode::NOT_FOUND.into_response() };
+    let browser_hash = hex::encode(Sha256::digest(secret.as_bytes()));
+    let scene = match state.store.wechat_scene(&query.scene).await {
+        Ok(Some(scene)) if scene.purpose == "login" && scene.browser_hash.as_deref() == Some(browser_hash.as_str()) => scene,
+        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return crate::error::ApiError::from(error).into_response(),
+    };
+    let answer = |state: &'static str, zh: &str, en: &str| {
+        let mut response = Json(LoginStatus { state, message: lang.pick(zh, en).to_owned(), redirect: None }).into_response();
+        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+        response
+    };
+    match scene.outcome.as_deref() {
+        Some("ready") => {
+            let account_id = match state.store.consume_wechat_login(&scene.scene, &browser_hash, now()).await {
+                Ok(Some(account_id)) => account_id,
+                Ok(None) => return answer("expired", SCENE_UNUSABLE, "The code has expired; reload the page."),
+                Err(error) => return crate::error::ApiError::from(error).into_response(),
+            };
+            match start_session(&state, &account_id, "web", &ctx.client).await {
+                Ok(session) => {
+                    let jar = ctx.jar.clone().add(super::cookie(SESSION_COOKIE, session.token, ctx.secure_cookies)).remove(Cookie::build(LOGIN_SECRET_COOKIE).path("/login/wechat"));
+                    let body = LoginStatus { state: "done", message: lang.pick("登录成功", "Logged in").to_owned(), redirect: Some("/me") };
+                    (jar, [(axum::http::header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+                }
+                Err(error) => error.into_response(),
+            }
+        }
+        Some("not_bound") => answer("not_bound", LOGIN_NOT_BOUND, "This WeChat is not bound to a candidate account. Log in with your password and bind it first."),
+        Some(_) => answer("expired", SCENE_UNUSABLE, "The code has been used; reload the page."),
+        None if scene.expires_at <= now() => answer("expired", SCENE_UNUSABLE, "The code has expired; reload the page."),
+        None => answer("waiting", "等待扫码…", "Waiting for the scan…"),
+    }
 }

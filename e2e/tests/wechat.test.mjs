@@ -1,6 +1,7 @@
 // 微信绑定与关注 in the browser: the checklist links to it, the page shows a one-time binding QR code drawn by
-// kaowu and waits for the scan, at desktop and phone width, with axe-core. (Scanning through the simulator's
-// phone page comes with it.)
+// kaowu and waits for the scan, at desktop and phone width, with axe-core. Then the whole round through the
+// simulator's phone page (/sim/wechat/phone): scan to bind, the page turns to 已绑定 by itself, log out, scan the
+// login code, logged in.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +25,32 @@ describe('wechat binding page', () => {
         assert.equal(await page.getByTestId('wechat-not-following').count(), 1);
         await assertAccessible(page, '/me/wechat');
         await assertNoHorizontalScroll(page, '/me/wechat');
+      });
+    });
+
+    test(`bind with the simulated phone, then log in by scanning (${label})`, async (t) => {
+      await env.withPage(t, size, async (page) => {
+        await registerThroughPages(page, newCandidate());
+        await page.goto('/me/wechat');
+        await page.locator('#bind-qr svg').waitFor();
+        const phone = await page.context().newPage();
+        const user = label === 'desktop' ? '张三' : '阿依古丽';
+        await phone.goto('/sim/wechat/phone');
+        await Promise.all([phone.waitForNavigation(), phone.getByRole('button', { name: new RegExp(`^${user}扫一扫绑定二维码`) }).first().click()]);
+        assert.match(await phone.locator('main').innerText(), /公众号回复：绑定成功/);
+        await page.getByTestId('bind-status').filter({ hasText: '已绑定' }).waitFor({ timeout: 10_000 });
+        await assertAccessible(page, '/me/wechat after binding');
+        await page.goto('/me');
+        assert.equal(await page.locator('li[data-step="wechat"].done').count(), 1, 'bound and following');
+
+        await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '退出登录' }).click()]);
+        await page.goto('/login/wechat');
+        await page.locator('#bind-qr svg').waitFor();
+        await phone.goto('/sim/wechat/phone');
+        await Promise.all([phone.waitForNavigation(), phone.getByRole('button', { name: new RegExp(`^${user}扫一扫登录二维码`) }).first().click()]);
+        await page.waitForURL(/\/me$/, { timeout: 10_000 });
+        assert.match(await page.locator('h1').innerText(), /个人信息管理/);
+        await phone.close();
       });
     });
 

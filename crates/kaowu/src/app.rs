@@ -65,8 +65,17 @@ impl Application {
             let address = listener.local_addr()?;
             settings.chsi_base_url = format!("http://{address}{CHSI_SIMULATOR_PATH}");
         }
-        if let (true, None, Some(wechat)) = (simulators.is_some(), &config.wechat_api_base, settings.wechat.as_mut()) {
-            wechat.api_base = format!("http://{}{WECHAT_SIMULATOR_PATH}", listener.local_addr()?);
+        if let (Some(simulators), None, Some(wechat)) = (&simulators, &config.wechat_api_base, settings.wechat.as_mut()) {
+            let address = listener.local_addr()?;
+            wechat.api_base = format!("http://{address}{WECHAT_SIMULATOR_PATH}");
+            // The simulated phone delivers its pushes to this server's callback, with this account's keys.
+            simulators.wechat.set_callback(integrations::wechat::CallbackTarget {
+                url: format!("http://{address}/wechat/callback"),
+                token: wechat.token.clone(),
+                mode: wechat.mode,
+                crypto: wechat.encoding_aes_key.as_deref().and_then(|key| integrations::wechat::MessageCrypto::new(key, &wechat.appid).ok()),
+                original_id: "gh_kaowu_demo".into(),
+            });
         }
         let objects = store::objects::Objects::open(&config.storage_url, &config.s3).context("opening object storage")?;
         tracing::info!(storage = objects.describe(), "object storage");

@@ -4,11 +4,13 @@
 
 mod client;
 pub mod crypto;
+mod phone;
 mod simulator;
 pub mod xml;
 
 pub use client::{AccessToken, MiniProgramSession, OAuthToken, QrTicket, UserInfo, WechatApi, WechatApiError};
 pub use crypto::{CryptoError, MessageCrypto, signature, signature_matches};
+pub use phone::{CallbackTarget, USERS as SIMULATED_USERS};
 pub use simulator::{SentTemplate, TOKEN_LIFETIME_SECS, WechatSimulator};
 pub use xml::{Push, PushKind, XmlError};
 

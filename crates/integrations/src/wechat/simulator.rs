@@ -28,6 +28,8 @@ struct Inner {
     /// few minutes' grace), which is the case a client must cope with.
     token: Option<(String, i64)>,
     tickets: HashMap<String, String>,
+    /// Tickets in the order they were issued, for the phone page.
+    ticket_order: Vec<String>,
     oauth_codes: HashMap<String, String>,
     used_codes: Vec<String>,
     oauth_tokens: HashMap<String, String>,
@@ -44,6 +46,7 @@ pub struct WechatSimulator {
     appid: String,
     secret: String,
     inner: Arc<Mutex<Inner>>,
+    phone: Arc<Mutex<super::phone::PhoneState>>,
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -58,7 +61,22 @@ fn error(errcode: i64, errmsg: &str) -> Json<Value> {
 
 impl WechatSimulator {
     pub fn new(appid: &str, secret: &str) -> WechatSimulator {
-        WechatSimulator { appid: appid.to_owned(), secret: secret.to_owned(), inner: Arc::default() }
+        WechatSimulator { appid: appid.to_owned(), secret: secret.to_owned(), inner: Arc::default(), phone: Arc::default() }
+    }
+
+    /// Where the phone page delivers pushes (kaowu's callback).
+    pub fn set_callback(&self, target: super::phone::CallbackTarget) {
+        self.phone.lock().expect("phone lock").target = Some(target);
+    }
+
+    pub(super) fn phone(&self) -> Arc<Mutex<super::phone::PhoneState>> {
+        Arc::clone(&self.phone)
+    }
+
+    /// The last QR codes issued (ticket, scene), newest first.
+    pub fn recent_tickets(&self) -> Vec<(String, String)> {
+        let inner = self.lock();
+        inner.ticket_order.iter().rev().take(5).filter_map(|t| inner.tickets.get(t).map(|s| (t.clone(), s.clone()))).collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -110,6 +128,7 @@ impl WechatSimulator {
             .route("/sns/jscode2session", get(jscode2session))
             .route("/cgi-bin/message/template/send", post(send_template))
             .with_state(self.clone())
+            .merge(super::phone::router(self.clone()))
     }
 
     fn credentials_error(&self, appid: &str, secret: &str) -> Option<Json<Value>> {
@@ -188,7 +207,11 @@ async fn create_qr(State(sim): State<WechatSimulator>, Query(q): Query<Params>, 
     };
     let expire = body.get("expire_seconds").and_then(Value::as_i64).unwrap_or(30).clamp(1, 2_592_000);
     let ticket = format!("gQ{}", random_hex(24));
-    sim.lock().tickets.insert(ticket.clone(), scene);
+    {
+        let mut inner = sim.lock();
+        inner.tickets.insert(ticket.clone(), scene);
+        inner.ticket_order.push(ticket.clone());
+    }
     let url = format!("http://weixin.qq.com/q/{}", &ticket[2..20]);
     if action.starts_with("QR_LIMIT") {
         Json(json!({"ticket": ticket, "url": url}))

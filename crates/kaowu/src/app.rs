@@ -121,7 +121,8 @@ async fn housekeeping(state: web::AppState) {
         if let Err(error) = state.store.purge_idempotency_keys(now).await {
             tracing::warn!(error = %error, "idempotency key purge failed");
         }
-        // WeChat retries within seconds and the callback refuses pushes older than 5 minutes: a day is plenty.
+        // WeChat retries within seconds, the callback refuses pushes older than 5 minutes and QR codes live
+        // minutes: a day is plenty.
         if let Err(error) = state.store.purge_wechat_pushes(now - 86_400).await {
             tracing::warn!(error = %error, "WeChat push purge failed");
         }

@@ -90,6 +90,11 @@ async fn plaintext_follow_and_unfollow_are_tracked_once(backend: Backend) {
     app.store.forget_wechat_push(&format!("event:oFOLLOWER:{created}")).await.unwrap();
     post(&app, &signed_query(&now(), "n4"), event("oFOLLOWER", created, "subscribe", None)).await;
     assert_eq!(app.store.wechat_following("oFOLLOWER").await.unwrap(), Some(false));
+
+    // Housekeeping forgets handled pushes once no retry can come any more.
+    assert!(app.store.purge_wechat_pushes(web::state::now() + 1).await.unwrap() >= 2);
+    let (_, reply) = post(&app, &signed_query(&now(), "n5"), event("oFOLLOWER", created + 5, "unsubscribe", None)).await;
+    assert_eq!(reply, "success");
     app.shutdown().await;
 }
 

@@ -42,10 +42,14 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets pushes older than `before` (WeChat's retries come within seconds).
+    /// Forgets pushes older than `before` (WeChat's retries come within seconds) and QR scenes that expired
+    /// before it.
     pub async fn purge_wechat_pushes(&self, before: i64) -> StoreResult<u64> {
-        const SQL: &str = "DELETE FROM wechat_pushes WHERE received_at < $1";
-        Ok(on_db!(&self.db, pool => sqlx::query(SQL).bind(before).execute(pool).await.map(|r| r.rows_affected()))?)
+        const PUSHES: &str = "DELETE FROM wechat_pushes WHERE received_at < $1";
+        const SCENES: &str = "DELETE FROM wechat_scenes WHERE expires_at < $1";
+        let pushes = on_db!(&self.db, pool => sqlx::query(PUSHES).bind(before).execute(pool).await.map(|r| r.rows_affected()))?;
+        let scenes = on_db!(&self.db, pool => sqlx::query(SCENES).bind(before).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(pushes + scenes)
     }
 
     /// Sets whether `openid` follows the account, unless a newer push already said otherwise.

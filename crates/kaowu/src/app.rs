@@ -73,7 +73,7 @@ impl Application {
                 url: format!("http://{address}/wechat/callback"),
                 token: wechat.token.clone(),
                 mode: wechat.mode,
-                crypto: wechat.encoding_aes_key.as_deref().and_then(|key| integrations::wechat::MessageCrypto::new(key, &wechat.appid).ok()),
+                crypto: wechat.crypto(),
                 original_id: "gh_kaowu_demo".into(),
             });
         }

@@ -254,7 +254,5 @@ async fn photos_can_be_kept_in_s3_compatible_storage(backend: Backend) {
 /// The CSRF token a page hands out (its hidden field), which also sets the cookie in the client's jar.
 async fn csrf(app: &TestApp, path: &str) -> String {
     let html = app.client.get(app.url(path)).send().await.unwrap().text().await.unwrap();
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).unwrap_or_else(|| panic!("no CSRF field on {path}")) + marker.len();
-    html[start..start + 43].to_owned()
+    support::hidden_value(&html, "csrf_token")
 }

@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Backend, Options, PASSWORD, registration, spawn_app, spawn_app_with, unique_resident_id, unique_username};
+use support::{Backend, Options, PASSWORD, hidden_value, registration, spawn_app, spawn_app_with, unique_resident_id, unique_username};
 
 on_both_databases!(
     health_readiness_and_metrics,
@@ -30,12 +30,6 @@ async fn health_readiness_and_metrics(backend: Backend) {
 }
 
 /// The hidden CSRF token and the sealed first entry from a rendered page.
-fn hidden_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in page")) + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
-
 async fn registers_through_the_pages_with_double_entry(backend: Backend) {
     let app = spawn_app(backend).await;
     let notice = app.client.get(app.url("/register")).send().await.unwrap().text().await.unwrap();

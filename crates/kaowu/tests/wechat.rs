@@ -217,9 +217,7 @@ async fn candidate_browser_and_id(app: &TestApp) -> (reqwest::Client, String) {
     let account_id = me["account_id"].as_str().unwrap().to_owned();
     let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).unwrap() + marker.len();
-    let csrf = html[start..start + 43].to_owned();
+    let csrf = support::hidden_value(&html, "csrf_token");
     let login = browser.post(app.url("/login")).form(&[("login", username.as_str()), ("password", support::PASSWORD), ("csrf_token", &csrf)]).send().await.unwrap();
     assert_eq!(login.status(), 303);
     (browser, account_id)
@@ -229,9 +227,7 @@ async fn candidate_browser_and_id(app: &TestApp) -> (reqwest::Client, String) {
 async fn binding_scene(app: &TestApp, browser: &reqwest::Client) -> String {
     let html = browser.get(app.url("/me/wechat")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("<svg"), "the QR code is drawn by kaowu");
-    let marker = "data-scene=\"";
-    let start = html.find(marker).expect("a binding code") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
+    support::attribute_value(&html, "data-scene")
 }
 
 async fn binding_state(app: &TestApp, browser: &reqwest::Client, scene: &str) -> (u16, String) {
@@ -282,11 +278,7 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
 
     // Alice unbinds: her password again, then the step is open until she binds anew.
     let page = alice.get(app.url("/me/wechat")).send().await.unwrap().text().await.unwrap();
-    let csrf = {
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = page.find(marker).unwrap() + marker.len();
-        page[start..start + 43].to_owned()
-    };
+    let csrf = support::hidden_value(&page, "csrf_token");
     assert!(page.contains("解除绑定后"), "the consequence is said before");
     let wrong = alice.post(app.url("/me/wechat/unbind")).form(&[("csrf_token", csrf.as_str()), ("password", "not-it")]).send().await.unwrap();
     assert_eq!(wrong.status(), 422);
@@ -324,11 +316,7 @@ async fn logging_in_by_scanning_the_login_code(backend: Backend) {
     post(&app, &signed_query(&now(), "1"), event("oDANA", t0, "SCAN", Some(&bind))).await;
 
     let fresh_browser = || reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let login_scene = |html: String| {
-        let marker = "data-scene=\"";
-        let start = html.find(marker).expect("a login code") + marker.len();
-        html[start..start + html[start..].find('"').unwrap()].to_owned()
-    };
+    let login_scene = |html: String| support::attribute_value(&html, "data-scene");
     let poll = |browser: &reqwest::Client, scene: &str| {
         let request = browser.get(app.url(&format!("/login/wechat/status?scene={scene}")));
         async move {

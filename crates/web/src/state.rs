@@ -47,6 +47,13 @@ pub struct WechatSettings {
     pub security_template: Option<String>,
 }
 
+impl WechatSettings {
+    /// The 消息加解密 keys, when an EncodingAESKey is configured (configuration has checked it).
+    pub fn crypto(&self) -> Option<integrations::wechat::MessageCrypto> {
+        self.encoding_aes_key.as_deref().and_then(|key| integrations::wechat::MessageCrypto::new(key, &self.appid).ok())
+    }
+}
+
 impl std::fmt::Debug for WechatSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WechatSettings").field("appid", &self.appid).field("mode", &self.mode).field("api_base", &self.api_base).finish_non_exhaustive()
@@ -122,8 +129,7 @@ impl AppState {
         let photo_slots = Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1)));
         let wechat = settings.wechat.as_ref().map(|w| WechatCallback {
             token: w.token.clone(),
-            // Configuration checked the key already.
-            crypto: w.encoding_aes_key.as_deref().and_then(|key| integrations::wechat::MessageCrypto::new(key, &w.appid).ok()),
+            crypto: w.crypto(),
             mode: w.mode,
         });
         let wechat_api = settings.wechat.as_ref().map(|w| integrations::wechat::WechatApi::new(&w.api_base, &w.appid, &w.secret));

@@ -15,7 +15,10 @@ static MODEL_BYTES: &[u8] = include_bytes!(env!("KAOWU_RUSTFACE_MODEL"));
 /// original's size: an ID photo's face is large. Only when none is found is a sharper copy searched, so a small
 /// face costs time only on the photos that have one. (A coarser first look, 240 px, missed the second of two
 /// sitters side by side.)
-const DETECTION_PASSES: [(u32, u32); 2] = [(320, 20), (640, 20)];
+const DETECTION_LONG_SIDES: [u32; 2] = [320, 640];
+
+/// The smallest face the detector looks for, in pixels of the copy (its window size).
+const MIN_FACE: u32 = 20;
 
 /// Detection score below which a window is not a face (rustface's recommended threshold).
 const SCORE_THRESHOLD: f64 = 2.0;
@@ -39,8 +42,8 @@ thread_local! {
 pub fn detect_faces(image: &RgbImage) -> Vec<Rect> {
     let long_side = image.width().max(image.height());
     let mut faces = Vec::new();
-    for (side, min_face) in DETECTION_PASSES {
-        faces = detect_faces_at(image, side, min_face);
+    for side in DETECTION_LONG_SIDES {
+        faces = detect_faces_at(image, side);
         if !faces.is_empty() || side >= long_side {
             break;
         }
@@ -48,7 +51,7 @@ pub fn detect_faces(image: &RgbImage) -> Vec<Rect> {
     faces
 }
 
-fn detect_faces_at(image: &RgbImage, long_side: u32, min_face: u32) -> Vec<Rect> {
+fn detect_faces_at(image: &RgbImage, long_side: u32) -> Vec<Rect> {
     let (width, height) = image.dimensions();
     let scale = (long_side as f32 / width.max(height) as f32).min(1.0);
     let small_width = ((width as f32 * scale).round() as u32).max(1);
@@ -58,7 +61,7 @@ fn detect_faces_at(image: &RgbImage, long_side: u32, min_face: u32) -> Vec<Rect>
     let mut faces = DETECTOR.with(|cell| {
         let mut slot = cell.borrow_mut();
         let detector = slot.get_or_insert_with(new_detector);
-        detector.set_min_face_size(min_face);
+        detector.set_min_face_size(MIN_FACE);
         detector.detect(&ImageData::new(&gray, small_width, small_height))
     });
     faces.sort_by(|a, b| b.bbox().height().cmp(&a.bbox().height()));

@@ -218,6 +218,21 @@ pub fn registration(username: &str, name: &str, id_number: &str) -> Value {
     })
 }
 
+/// The value of the hidden field `name` in a page (the CSRF token, the sealed first entry…).
+pub fn hidden_value(html: &str, name: &str) -> String {
+    attribute_after(html, &format!("name=\"{name}\" value=\""))
+}
+
+/// The value of the first `attribute="…"` in a page (e.g. `data-scene`).
+pub fn attribute_value(html: &str, attribute: &str) -> String {
+    attribute_after(html, &format!("{attribute}=\""))
+}
+
+fn attribute_after(html: &str, marker: &str) -> String {
+    let start = html.find(marker).unwrap_or_else(|| panic!("no {marker}… in page")) + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
 /// Runs each listed scenario once on SQLite and once on PostgreSQL.
 #[macro_export]
 macro_rules! on_both_databases {

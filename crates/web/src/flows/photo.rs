@@ -42,10 +42,9 @@ pub async fn replace_photo(state: &AppState, account_id: &str, upload: Vec<u8>) 
     if upload.is_empty() {
         return Err(FieldError::new("photo", "photo.required").into());
     }
-    if let Some(current) = state.store.photo(account_id).await? {
-        if current.locked_at.is_some() {
-            return Err(FlowError::Conflict(FieldError::new("photo", "photo.locked")).into());
-        }
+    let previous = state.store.photo(account_id).await?;
+    if previous.as_ref().is_some_and(|current| current.locked_at.is_some()) {
+        return Err(FlowError::Conflict(FieldError::new("photo", "photo.locked")).into());
     }
     // CPU-bound: a bounded number run at once on blocking threads; beyond that the answer is "busy".
     let permit = state.photo_slots.clone().try_acquire_owned().map_err(|_| FlowError::Busy)?;
@@ -78,7 +77,6 @@ pub async fn replace_photo(state: &AppState, account_id: &str, upload: Vec<u8>) 
         source_width: i64::from(processed.source_width),
         source_height: i64::from(processed.source_height),
     };
-    let previous = state.store.photo(account_id).await?;
     state.objects.put(&object_key, processed.jpeg).await.map_err(storage_unavailable)?;
     match state.store.replace_photo(account_id, &new, now()).await {
         Ok(stored) => {

@@ -166,9 +166,7 @@ pub async fn login_page(State(state): State<AppState>, ctx: PageCtx) -> Response
         .secure(ctx.secure_cookies)
         .build();
     let c = ctx.chrome("微信扫码登录", "Log in with WeChat");
-    let jar = ctx.jar.clone().add(cookie);
-    let mut ctx = ctx;
-    ctx.jar = jar;
+    let ctx = PageCtx { jar: ctx.jar.clone().add(cookie), ..ctx };
     ctx.render(StatusCode::OK, LoginWechatPage { c, scene, qr_svg, error })
 }
 

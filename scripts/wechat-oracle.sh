@@ -12,4 +12,5 @@ python_venv "$venv" tests/wechat-oracle/requirements.txt python
 appid=wx49f0ab532d5d035a token=oracle-token aes_key=kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR
 start_kaowu_demo "$kaowu_bin" KAOWU_WECHAT_APPID=$appid KAOWU_WECHAT_TOKEN=$token \
   KAOWU_WECHAT_ENCODING_AES_KEY=$aes_key KAOWU_WECHAT_MODE=safe
-"$venv/bin/python" tests/wechat-oracle/oracle.py "$demo_url" "$appid" "$token" "$aes_key"
+# The demo's website app (crates/kaowu/src/config.rs DEMO_WECHAT_WEB_*), served by its simulator.
+"$venv/bin/python" tests/wechat-oracle/oracle.py "$demo_url" "$appid" "$token" "$aes_key" wx7e1f0a9b8c7d6e5f kaowu-demo-web-secret

@@ -1,7 +1,8 @@
 // 微信绑定与关注 in the browser: the checklist links to it, the page shows a one-time binding QR code drawn by
 // kaowu and waits for the scan, at desktop and phone width, with axe-core. Then the whole round through the
 // simulator's phone page (/sim/wechat/phone): scan to bind, the page turns to 已绑定 by itself, log out, scan the
-// login code, logged in.
+// login code, logged in. And the open-platform website login: kaowu → WeChat's qrconnect page → confirmed on the
+// phone → back to kaowu, logged in.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,4 +67,28 @@ describe('wechat binding page', () => {
       });
     });
   }
+
+  test('log in through WeChat\'s website login page, confirmed on the phone', async (t) => {
+    await env.withPage(t, DESKTOP, async (page) => {
+      // 买买提 is the simulated user no other test binds.
+      await registerThroughPages(page, newCandidate());
+      await page.goto('/me/wechat');
+      await page.locator('#bind-qr svg').waitFor();
+      const phone = await page.context().newPage();
+      await phone.goto('/sim/wechat/phone');
+      await Promise.all([phone.waitForNavigation(), phone.getByRole('button', { name: /^买买提扫一扫绑定二维码/ }).first().click()]);
+      await page.getByTestId('bind-status').filter({ hasText: '已绑定' }).waitFor({ timeout: 10_000 });
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '退出登录' }).click()]);
+
+      await page.goto('/login/wechat');
+      await page.getByTestId('website-login').click();
+      await page.waitForURL(/\/sim\/wechat\/connect\/qrconnect\/wait/);
+      const uuid = await page.getByTestId('web-login-uuid').innerText();
+      await phone.goto('/sim/wechat/phone');
+      await Promise.all([phone.waitForNavigation(), phone.getByRole('button', { name: `买买提确认登录网站（${uuid}）` }).click()]);
+      await page.waitForURL(/\/me$/, { timeout: 10_000 });
+      assert.match(await page.locator('h1').innerText(), /个人信息管理/);
+      await phone.close();
+    });
+  });
 });

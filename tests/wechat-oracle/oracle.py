@@ -2,7 +2,11 @@
 kaowu's callback: wechatpy builds and encrypts pushes that kaowu must accept, and decrypts and verifies kaowu's
 replies; kaowu must refuse tampered signatures, another appid's messages and replays.
 
-Usage: oracle.py BASE_URL APPID TOKEN ENCODING_AES_KEY   (a `kaowu demo` in safe mode; scripts/wechat-oracle.sh)
+It also checks the website login: kaowu sends the browser exactly where wechatpy's WeChatOAuth.qrconnect_url
+says, and wechatpy's OAuth client exchanges a code at the demo's simulated WeChat.
+
+Usage: oracle.py BASE_URL APPID TOKEN ENCODING_AES_KEY WEB_APPID WEB_SECRET
+       (a `kaowu demo` in safe mode; scripts/wechat-oracle.sh)
 """
 
 import hashlib
@@ -15,9 +19,10 @@ import urllib.request
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.oauth import WeChatOAuth
 from wechatpy.utils import check_signature
 
-base, appid, token, aes_key = sys.argv[1:5]
+base, appid, token, aes_key, web_appid, web_secret = sys.argv[1:7]
 crypto = WeChatCrypto(token, aes_key, appid)
 failures = []
 
@@ -98,6 +103,45 @@ old = str(int(time.time()) - 3600)
 query = {"signature": url_signature(old, "3333"), "timestamp": old, "nonce": "3333"}
 status, _ = post(query, event_xml("oORACLE4", "subscribe"))
 check(status == 403, f"a replay an hour old is refused (HTTP {status})")
+
+
+# 4. Website login (open platform): the redirect kaowu builds is wechatpy's, and wechatpy's OAuth client
+#    understands the simulated WeChat's answers.
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+browser = urllib.request.build_opener(NoRedirect, urllib.request.HTTPCookieProcessor())
+
+
+def location(url, data=None):
+    try:
+        browser.open(url, data=data)
+    except urllib.error.HTTPError as answer:
+        if answer.code in (302, 303):
+            return answer.headers["Location"]
+        raise
+    raise AssertionError(f"{url} did not redirect")
+
+
+to_wechat = location(f"{base}/login/wechat/web")
+state = urllib.parse.parse_qs(urllib.parse.urlsplit(to_wechat).query)["state"][0]
+oauth = WeChatOAuth(web_appid, web_secret, f"{base}/login/wechat/callback", scope="snsapi_login", state=state)
+oauth.OAUTH_BASE_URL = f"{base}/sim/wechat/connect/"
+oauth.API_BASE_URL = f"{base}/sim/wechat/"
+check(to_wechat == oauth.qrconnect_url, f"kaowu's qrconnect redirect is wechatpy's ({to_wechat})")
+waiting = urllib.parse.urljoin(to_wechat, location(to_wechat.split("#")[0]))
+uuid = urllib.parse.parse_qs(urllib.parse.urlsplit(waiting).query)["uuid"][0]
+form = urllib.parse.urlencode({"openid": "oSIMUSER0000000000000000003", "uuid": uuid, "decision": "allow"}).encode()
+location(f"{base}/sim/wechat/phone/web-login", data=form)
+back = urllib.parse.urlsplit(location(waiting))
+returned = urllib.parse.parse_qs(back.query)
+check(back.path == "/login/wechat/callback" and returned["state"] == [state], "WeChat returns to kaowu's callback with the state")
+answer = oauth.fetch_access_token(returned["code"][0])
+check(answer["openid"].startswith("o") and answer["openid"] != "oSIMUSER0000000000000000003" and answer.get("unionid"),
+      "wechatpy exchanges the code: the website app's own openid, and the unionid")
+check(oauth.get_user_info()["unionid"] == answer["unionid"], "wechatpy reads the user info")
 
 if failures:
     sys.exit(f"{len(failures)} oracle check(s) failed")

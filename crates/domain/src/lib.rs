@@ -5,6 +5,7 @@ pub mod education;
 pub mod error;
 pub mod id_number;
 pub mod password;
+pub mod percent;
 pub mod person_name;
 pub mod photo;
 pub mod rare_chars;

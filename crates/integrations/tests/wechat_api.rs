@@ -1,11 +1,20 @@
 //! The WeChat API client against the simulator over real HTTP: tokens (stable, forced refresh, expiry), QR
 //! codes, the OAuth code exchange, jscode2session and template messages, with WeChat's error conventions.
 
-use kaowu_integrations::wechat::{WechatApi, WechatApiError, WechatSimulator};
+use kaowu_integrations::wechat::{AppKind, WechatApi, WechatApiError, WechatSimulator};
 use serde_json::json;
 
 const APPID: &str = "wx5d3c0c0e1a2b3c4d";
 const SECRET: &str = "kaowu-simulator-secret";
+const WEB_APPID: &str = "wxweb0000000000001";
+const WEB_SECRET: &str = "web-secret";
+const MINI_APPID: &str = "wxmini000000000001";
+const MINI_SECRET: &str = "mini-secret";
+
+/// The official account with a website app and a mini-program under the same open-platform account.
+fn simulator() -> WechatSimulator {
+    WechatSimulator::new(APPID, SECRET).with_app(AppKind::Website, WEB_APPID, WEB_SECRET).with_app(AppKind::MiniProgram, MINI_APPID, MINI_SECRET)
+}
 
 async fn serve(sim: &WechatSimulator) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -57,30 +66,112 @@ async fn temporary_qr_codes_carry_their_scene() {
 }
 
 #[tokio::test]
-async fn oauth_codes_are_single_use() {
-    let sim = WechatSimulator::new(APPID, SECRET);
-    let api = WechatApi::new(&serve(&sim).await, APPID, SECRET);
-    let code = sim.consent("oUSER1", "阿依古丽");
-    let token = api.oauth_access_token(&code).await.unwrap();
-    assert_eq!(token.openid, "oUSER1");
-    let info = api.user_info(&token.access_token, "oUSER1").await.unwrap();
+async fn website_login_codes_are_single_use_and_name_the_person_by_unionid() {
+    let sim = simulator();
+    let base = serve(&sim).await;
+    let web = WechatApi::new(&base, WEB_APPID, WEB_SECRET);
+    let code = sim.consent(WEB_APPID, "oUSER1", "阿依古丽");
+    let token = web.oauth_access_token(&code).await.unwrap();
+    assert_eq!(token.openid, sim.openid_in(WEB_APPID, "oUSER1"));
+    assert_ne!(token.openid, "oUSER1", "another app, another openid");
+    assert_eq!(token.unionid.as_deref(), Some(WechatSimulator::unionid_of("oUSER1").as_str()));
+    let info = web.user_info(&token.access_token, &token.openid).await.unwrap();
     assert_eq!(info.nickname.as_deref(), Some("阿依古丽"));
-    assert_eq!(errcode(api.oauth_access_token(&code).await), 40163, "a code is used once");
-    assert_eq!(errcode(api.oauth_access_token("made-up").await), 40029);
-    assert_eq!(errcode(api.oauth_access_token("").await), 41008);
-    assert_eq!(errcode(api.user_info(&token.access_token, "oSOMEONE_ELSE").await), 40003);
+    assert_eq!(info.unionid, token.unionid);
+    assert_eq!(errcode(web.oauth_access_token(&code).await), 40163, "a code is used once");
+    assert_eq!(errcode(web.oauth_access_token("made-up").await), 40029);
+    assert_eq!(errcode(web.oauth_access_token("").await), 41008);
+    assert_eq!(errcode(web.user_info(&token.access_token, "oSOMEONE_ELSE").await), 40003);
+    let official = WechatApi::new(&base, APPID, SECRET);
+    assert_eq!(errcode(official.oauth_access_token(&sim.consent(WEB_APPID, "oUSER1", "x")).await), 40013, "the official account is no website app");
+    let other_app_code = sim.consent("wxsomeotherapp0001", "oUSER1", "x");
+    assert_eq!(errcode(web.oauth_access_token(&other_app_code).await), 40029, "a code of another app");
+}
+
+#[tokio::test]
+async fn the_official_account_sees_a_follower_and_their_unionid() {
+    let sim = simulator();
+    let api = WechatApi::new(&serve(&sim).await, APPID, SECRET);
+    let token = api.stable_token(false).await.unwrap().access_token;
+    let info = api.follower_info(&token, "oUSER7").await.unwrap();
+    assert_eq!((info.openid.as_str(), info.subscribe), ("oUSER7", 0));
+    assert_eq!(info.unionid.as_deref(), Some(WechatSimulator::unionid_of("oUSER7").as_str()));
+    assert_eq!(errcode(api.follower_info("stale", "oUSER7").await), 40001);
+}
+
+#[tokio::test]
+async fn show_qr_code_draws_the_ticket_url() {
+    let sim = simulator();
+    let base = serve(&sim).await;
+    let api = WechatApi::new(&base, APPID, SECRET);
+    let token = api.stable_token(false).await.unwrap().access_token;
+    let qr = api.create_temporary_qr(&token, "bind:abc", 600).await.unwrap();
+    let response = reqwest::Client::new().get(format!("{base}/cgi-bin/showqrcode")).query(&[("ticket", &qr.ticket)]).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let png = response.bytes().await.unwrap();
+    let image = image::load_from_memory(&png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    let (_, content) = grids[0].decode().unwrap();
+    assert_eq!(content, qr.url);
+    let unknown = reqwest::get(format!("{base}/cgi-bin/showqrcode?ticket=gQnothing")).await.unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn the_qrconnect_page_returns_the_browser_with_code_and_state() {
+    let sim = simulator();
+    let base = serve(&sim).await;
+    let web = WechatApi::new(&base, WEB_APPID, WEB_SECRET);
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let url = web.qrconnect_url(&base, "http://kaowu.test/login/wechat/callback?x=1", "st4te");
+    assert!(url.ends_with("#wechat_redirect"));
+    let started = browser.get(&url).send().await.unwrap();
+    assert_eq!(started.status(), 303);
+    let waiting_at = format!("{base}/connect/{}", started.headers()["location"].to_str().unwrap());
+    let waiting = browser.get(&waiting_at).send().await.unwrap();
+    assert_eq!(waiting.status(), 200);
+    assert!(waiting.text().await.unwrap().contains("http-equiv=\"refresh\""), "the page waits by reloading");
+
+    let uuid = sim.waiting_web_logins()[0].uuid.clone();
+    assert!(sim.decide_web_login(&uuid, "oUSER1", "张三", true));
+    let back = browser.get(&waiting_at).send().await.unwrap();
+    assert_eq!(back.status(), 303);
+    let location = reqwest::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(location.path(), "/login/wechat/callback");
+    let pairs: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!((pairs["x"].as_str(), pairs["state"].as_str()), ("1", "st4te"));
+    let token = web.oauth_access_token(&pairs["code"]).await.unwrap();
+    assert_eq!(token.unionid.as_deref(), Some(WechatSimulator::unionid_of("oUSER1").as_str()));
+
+    // Refused: back with the state and no code.
+    browser.get(&web.qrconnect_url(&base, "http://kaowu.test/cb", "s2")).send().await.unwrap();
+    let uuid = sim.waiting_web_logins()[0].uuid.clone();
+    sim.decide_web_login(&uuid, "oUSER1", "张三", false);
+    let refused = browser.get(format!("{base}/connect/qrconnect/wait?uuid={uuid}")).send().await.unwrap();
+    assert_eq!(refused.headers()["location"], "http://kaowu.test/cb?state=s2");
+
+    let bad_scope = url.replace("snsapi_login", "snsapi_base");
+    assert_eq!(browser.get(&bad_scope).send().await.unwrap().status(), 400);
+    let not_a_website = WechatApi::new(&base, APPID, SECRET).qrconnect_url(&base, "http://kaowu.test/cb", "s");
+    assert_eq!(browser.get(&not_a_website).send().await.unwrap().status(), 400);
 }
 
 #[tokio::test]
 async fn mini_program_login_and_template_messages() {
-    let sim = WechatSimulator::new(APPID, SECRET);
-    let api = WechatApi::new(&serve(&sim).await, APPID, SECRET);
-    let session = api.jscode2session(&sim.wx_login("oMINI")).await.unwrap();
-    assert_eq!(session.openid, "oMINI");
+    let sim = simulator();
+    let base = serve(&sim).await;
+    let mini = WechatApi::new(&base, MINI_APPID, MINI_SECRET);
+    let session = mini.jscode2session(&sim.wx_login(MINI_APPID, "oMINI")).await.unwrap();
+    assert_eq!(session.openid, sim.openid_in(MINI_APPID, "oMINI"));
+    assert_eq!(session.unionid.as_deref(), Some(WechatSimulator::unionid_of("oMINI").as_str()));
     assert_eq!(session.session_key.len(), 24, "base64 of 16 bytes");
     assert!(!format!("{session:?}").contains(&session.session_key), "session_key never printed");
-    assert_eq!(errcode(api.jscode2session("made-up").await), 40029);
+    assert_eq!(errcode(mini.jscode2session("made-up").await), 40029);
+    assert_eq!(errcode(WechatApi::new(&base, MINI_APPID, "wrong").jscode2session("x").await), 40125);
 
+    let api = WechatApi::new(&base, APPID, SECRET);
     let token = api.stable_token(false).await.unwrap().access_token;
     let data = json!({"first": {"value": "您已成功绑定微信"}});
     let msgid = api.send_template(&token, "oMINI", "TPL_BIND", data.clone()).await.unwrap();

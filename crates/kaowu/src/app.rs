@@ -6,7 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use integrations::chsi::ChsiSimulator;
-use integrations::wechat::WechatSimulator;
+use integrations::wechat::{AppKind, WechatSimulator};
 use store::{Db, PiiVault, Store};
 use tokio::net::TcpListener;
 
@@ -28,7 +28,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 #[derive(Clone)]
 pub struct Simulators {
     pub chsi: ChsiSimulator,
-    /// The demo's official account (the demo's appid and secret).
+    /// The demo's official account, website app and mini-program (the demo's appids and secrets).
     pub wechat: WechatSimulator,
 }
 
@@ -36,7 +36,9 @@ impl Default for Simulators {
     fn default() -> Self {
         Simulators {
             chsi: ChsiSimulator::default(),
-            wechat: WechatSimulator::new(crate::config::DEMO_WECHAT_APPID, crate::config::DEMO_WECHAT_SECRET),
+            wechat: WechatSimulator::new(crate::config::DEMO_WECHAT_APPID, crate::config::DEMO_WECHAT_SECRET)
+                .with_app(AppKind::Website, crate::config::DEMO_WECHAT_WEB_APPID, crate::config::DEMO_WECHAT_WEB_SECRET)
+                .with_app(AppKind::MiniProgram, crate::config::DEMO_WECHAT_MINI_APPID, crate::config::DEMO_WECHAT_MINI_SECRET),
         }
     }
 }
@@ -68,6 +70,9 @@ impl Application {
         if let (Some(simulators), None, Some(wechat)) = (&simulators, &config.wechat_api_base, settings.wechat.as_mut()) {
             let address = listener.local_addr()?;
             wechat.api_base = format!("http://{address}{WECHAT_SIMULATOR_PATH}");
+            if config.wechat_open_base.is_none() {
+                wechat.open_base = wechat.api_base.clone();
+            }
             // The simulated phone delivers its pushes to this server's callback, with this account's keys.
             simulators.wechat.set_callback(integrations::wechat::CallbackTarget {
                 url: format!("http://{address}/wechat/callback"),
@@ -126,6 +131,8 @@ async fn housekeeping(state: web::AppState) {
         if let Err(error) = state.store.purge_wechat_pushes(now - 86_400).await {
             tracing::warn!(error = %error, "WeChat push purge failed");
         }
+        // Bindings whose unionid could not be fetched when they were made (WeChat briefly unreachable).
+        web::flows::wechat_login::learn_missing_unionids(&state).await;
     }
 }
 

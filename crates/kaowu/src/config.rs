@@ -44,6 +44,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("wechat_mode", "plain, compatible or safe (default safe)"),
     ("wechat_template_security", "template id of the security notice (binding, unbinding, password change); unset sends none"),
     ("wechat_api_base", "WeChat API address (default https://api.weixin.qq.com; demo: its simulator)"),
+    ("wechat_web_appid", "AppID of the open-platform 网站应用 for website QR login (unset: no website login)"),
+    ("wechat_web_secret", "AppSecret of that website app"),
+    ("wechat_miniprogram_appid", "AppID of the mini-program whose wx.login() codes log candidates in (unset: none)"),
+    ("wechat_miniprogram_secret", "AppSecret of that mini-program"),
+    ("wechat_open_base", "where browsers go for the website login (default https://open.weixin.qq.com; demo: its simulator)"),
+    ("public_url", "this site's public address, e.g. https://kaowu.example.cn, for the WeChat login's redirect_uri (default: the request's Host)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
 ];
@@ -64,6 +70,8 @@ pub struct Config {
     pub s3: store::objects::S3Options,
     /// The configured WeChat API address, if any (the demo otherwise uses its simulator).
     pub wechat_api_base: Option<String>,
+    /// The configured website-login address (open.weixin.qq.com), if any (the demo otherwise uses its simulator).
+    pub wechat_open_base: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +167,12 @@ impl Config {
         };
         web.wechat = wechat_settings(&get, demo)?;
         let wechat_api_base = get("wechat_api_base").map(str::to_string);
+        let wechat_open_base = get("wechat_open_base").map(str::to_string);
+        if let Some(url) = get("public_url") {
+            let parsed = reqwest::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.path() == "/");
+            anyhow::ensure!(parsed.is_some(), "public_url: expected scheme and host only, like https://kaowu.example.cn, got {url:?}");
+            web.public_url = Some(url.trim_end_matches('/').to_owned());
+        }
         let storage_url = get("storage_url").map(str::to_string).unwrap_or_else(|| data_dir.join("objects").display().to_string());
         let mut db = store::DbOptions::default();
         if let Some(v) = get("db_max_connections") {
@@ -199,7 +213,7 @@ impl Config {
             other => bail!("log_format: expected json or pretty, got {other:?}"),
         };
         let log_filter = get("log").unwrap_or("info").to_string();
-        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url, storage_url, s3, wechat_api_base })
+        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url, storage_url, s3, wechat_api_base, wechat_open_base })
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -213,6 +227,26 @@ pub const DEMO_WECHAT_TOKEN: &str = "kaowu-demo-token";
 pub const DEMO_WECHAT_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 pub const DEMO_WECHAT_SECRET: &str = "kaowu-demo-secret";
 pub const DEMO_SECURITY_TEMPLATE: &str = "kaowu-demo-security-notice";
+/// The demo's website app (网站应用) and mini-program, under the same simulated open-platform account.
+pub const DEMO_WECHAT_WEB_APPID: &str = "wx7e1f0a9b8c7d6e5f";
+pub const DEMO_WECHAT_WEB_SECRET: &str = "kaowu-demo-web-secret";
+pub const DEMO_WECHAT_MINI_APPID: &str = "wx3a4b5c6d7e8f9a0b";
+pub const DEMO_WECHAT_MINI_SECRET: &str = "kaowu-demo-mini-secret";
+
+/// Another WeChat app: appid and secret configured together, or (demo) the simulator's.
+fn wechat_app<'a>(
+    get: &impl Fn(&str) -> Option<&'a str>,
+    prefix: &str,
+    demo_default: Option<(&str, &str)>,
+) -> anyhow::Result<Option<web::state::WechatApp>> {
+    let (appid_key, secret_key) = (format!("{prefix}_appid"), format!("{prefix}_secret"));
+    match (get(&appid_key), get(&secret_key), demo_default) {
+        (Some(appid), Some(secret), _) => Ok(Some(web::state::WechatApp { appid: appid.to_owned(), secret: secret.to_owned() })),
+        (None, None, Some((appid, secret))) => Ok(Some(web::state::WechatApp { appid: appid.to_owned(), secret: secret.to_owned() })),
+        (None, None, None) => Ok(None),
+        _ => bail!("{appid_key} and {secret_key} must be configured together"),
+    }
+}
 
 fn wechat_settings<'a>(get: impl Fn(&str) -> Option<&'a str>, demo: bool) -> anyhow::Result<Option<web::state::WechatSettings>> {
     let (appid, token) = match (get("wechat_appid"), get("wechat_token")) {
@@ -239,6 +273,9 @@ fn wechat_settings<'a>(get: impl Fn(&str) -> Option<&'a str>, demo: bool) -> any
         mode,
         api_base: get("wechat_api_base").unwrap_or("https://api.weixin.qq.com").to_owned(),
         security_template: get("wechat_template_security").map(str::to_owned).or_else(|| demo.then(|| DEMO_SECURITY_TEMPLATE.to_owned())),
+        website: wechat_app(&get, "wechat_web", demo.then_some((DEMO_WECHAT_WEB_APPID, DEMO_WECHAT_WEB_SECRET)))?,
+        mini_program: wechat_app(&get, "wechat_miniprogram", demo.then_some((DEMO_WECHAT_MINI_APPID, DEMO_WECHAT_MINI_SECRET)))?,
+        open_base: get("wechat_open_base").unwrap_or("https://open.weixin.qq.com").to_owned(),
     }))
 }
 

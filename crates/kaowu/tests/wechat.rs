@@ -21,6 +21,8 @@ on_both_databases!(
     the_access_token_is_shared_and_renewed,
     binding_by_scanning_the_page_code,
     logging_in_by_scanning_the_login_code,
+    logging_in_through_the_website_app,
+    logging_in_from_the_mini_program,
 );
 
 async fn app_in(backend: Backend, mode: &str) -> TestApp {
@@ -249,6 +251,8 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
     let (_, reply) = post(&app, &signed_query(&now(), "1"), scan("oALICE", &scene, t0)).await;
     assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"), "{reply}");
     assert_eq!(binding_state(&app, &alice, &scene).await, (200, "bound".to_owned()), "the page learns it by polling");
+    let unionid = integrations::wechat::WechatSimulator::unionid_of("oALICE");
+    assert_eq!(app.store.account_of_wechat_unionid(&unionid).await.unwrap().as_deref(), Some(account.as_str()), "the unionid is learnt on binding");
     let notice = wait_for_template(&app, "oALICE", "微信绑定").await;
     assert_eq!(notice.template_id, "TPL_SECURITY", "a security notice goes to the WeChat just bound");
     let page = alice.get(app.url("/me/wechat")).send().await.unwrap().text().await.unwrap();
@@ -292,6 +296,30 @@ async fn binding_by_scanning_the_page_code(backend: Backend) {
     let me = alice.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
     assert!(me.contains("class=\"todo\" data-step=\"wechat\""), "the checklist step is open again");
     wait_for_template(&app, "oALICE", "解除微信绑定").await; // the unbound WeChat is told
+
+    // Rebinding: Alice binds her new WeChat, and her old one is free for Bob now.
+    let scene = binding_scene(&app, &alice).await;
+    let (_, reply) = post(&app, &signed_query(&now(), "5"), event("oALICE2", t0 + 4, "subscribe", Some(&format!("qrscene_{scene}")))).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"));
+    assert_eq!(app.store.wechat_binding(&account).await.unwrap().unwrap().0, "oALICE2");
+    let bob_scene = binding_scene(&app, &bob).await;
+    let (_, reply) = post(&app, &signed_query(&now(), "6"), scan("oALICE", &bob_scene, t0 + 5)).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"), "an unbound WeChat may bind another candidate");
+
+    // Carol unfollows: still bound, but the application gate (bound and following) is shut again.
+    post(&app, &signed_query(&now(), "7"), event("oCAROL", t0 + 6, "unsubscribe", None)).await;
+    let me = carol.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(me.contains("class=\"todo\" data-step=\"wechat\""), "bound but not following: the step is open");
+    let page = carol.get(app.url("/me/wechat")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"wechat-bound\"") && page.contains("data-testid=\"wechat-not-following\""));
+    // The page offers a follow code; Carol's WeChat scans it (a follow with the scene) and the page learns it.
+    let follow_scene = support::attribute_value(&page, "data-scene");
+    assert!(follow_scene.starts_with("follow:"), "{follow_scene}");
+    let (_, reply) = post(&app, &signed_query(&now(), "8"), event("oCAROL", t0 + 7, "subscribe", Some(&format!("qrscene_{follow_scene}")))).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("关注成功"), "{reply}");
+    assert_eq!(binding_state(&app, &carol, &follow_scene).await, (200, "following".to_owned()));
+    let me = carol.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(me.contains("class=\"done\" data-step=\"wechat\""), "bound and following again");
     app.shutdown().await;
 }
 
@@ -360,7 +388,133 @@ async fn plain_demo_account(backend: Backend, extra: &[(&str, &str)]) -> TestApp
         ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
         ("wechat_token", TOKEN),
         ("wechat_mode", "plain"),
+        ("wechat_web_appid", kaowu::config::DEMO_WECHAT_WEB_APPID),
+        ("wechat_web_secret", kaowu::config::DEMO_WECHAT_WEB_SECRET),
+        ("wechat_miniprogram_appid", kaowu::config::DEMO_WECHAT_MINI_APPID),
+        ("wechat_miniprogram_secret", kaowu::config::DEMO_WECHAT_MINI_SECRET),
     ];
     settings.extend_from_slice(extra);
     support::spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await
+}
+
+/// A candidate whose WeChat (`person`, their official-account openid) is bound; returns their account id.
+async fn bound_candidate(app: &TestApp, person: &str) -> String {
+    let (browser, account_id) = candidate_browser_and_id(app).await;
+    let scene = binding_scene(app, &browser).await;
+    let (_, reply) = post(app, &signed_query(&now(), "b"), event(person, web::state::now(), "SCAN", Some(&scene))).await;
+    assert!(xml::parse(&reply).unwrap().get("Content").unwrap().starts_with("绑定成功"));
+    account_id
+}
+
+fn location(response: &reqwest::Response) -> String {
+    let Some(location) = response.headers().get("location") else { panic!("no redirect from {}: HTTP {}", response.url(), response.status()) };
+    location.to_str().unwrap().to_owned()
+}
+
+/// A fresh browser's trip: kaowu's website-login link → WeChat's qrconnect page (waiting) → `person` decides on
+/// the phone → the redirect WeChat sends the browser to (kaowu's callback with code and state).
+async fn website_login_trip(app: &TestApp, browser: &reqwest::Client, person: &str, consent: bool) -> String {
+    let start = browser.get(app.url("/login/wechat/web")).send().await.unwrap();
+    assert_eq!(start.status(), 303);
+    let to_wechat = location(&start);
+    let wechat = reqwest::Url::parse(&to_wechat).unwrap();
+    assert_eq!(wechat.path(), "/sim/wechat/connect/qrconnect");
+    assert!(to_wechat.ends_with("#wechat_redirect"));
+    let pairs: std::collections::HashMap<_, _> = wechat.query_pairs().into_owned().collect();
+    assert_eq!(pairs["appid"], kaowu::config::DEMO_WECHAT_WEB_APPID);
+    assert_eq!((pairs["scope"].as_str(), pairs["response_type"].as_str()), ("snsapi_login", "code"));
+    assert_eq!(pairs["redirect_uri"], app.url("/login/wechat/callback"));
+    assert_eq!(pairs["state"].len(), 32, "a fresh random state");
+    let waiting = browser.get(to_wechat.split('#').next().unwrap()).send().await.unwrap();
+    let waiting_at = wechat.join(&location(&waiting)).unwrap();
+    let uuid = app.simulators.wechat.waiting_web_logins().last().unwrap().uuid.clone();
+    assert!(app.simulators.wechat.decide_web_login(&uuid, person, "考生", consent));
+    let back = browser.get(waiting_at).send().await.unwrap();
+    assert_eq!(back.status(), 303);
+    location(&back)
+}
+
+async fn logging_in_through_the_website_app(backend: Backend) {
+    let app = plain_demo_account(backend, &[]).await;
+    let erin = bound_candidate(&app, "oERIN").await;
+    let fresh_browser = || reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    let browser = fresh_browser();
+    let login_page = browser.get(app.url("/login/wechat")).send().await.unwrap().text().await.unwrap();
+    assert!(login_page.contains("href=\"/login/wechat/web\""), "the login page offers the website login");
+    let callback = website_login_trip(&app, &browser, "oERIN", true).await;
+    assert!(callback.starts_with(&app.url("/login/wechat/callback?code=")), "{callback}");
+
+    // Login CSRF: the link with Erin's code and state does nothing in a browser that did not start the login.
+    let victim = fresh_browser();
+    let forced = victim.get(&callback).send().await.unwrap();
+    assert_eq!(forced.status(), 400);
+    assert!(forced.text().await.unwrap().contains("不是从本浏览器发起的"));
+    assert_eq!(victim.get(app.url("/me")).send().await.unwrap().status(), 303, "the victim is not logged in as Erin");
+
+    let done = browser.get(&callback).send().await.unwrap();
+    assert_eq!((done.status().as_u16(), location(&done).as_str()), (303, "/me"));
+    let me = browser.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), 401, "a page session is no API token");
+    let page = browser.get(app.url("/me")).send().await.unwrap();
+    assert_eq!(page.status(), 200, "Erin's browser is logged in");
+    let erin_username = app.store.account(&erin).await.unwrap().unwrap().username;
+    let who = browser.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(who.contains(erin_username.as_str()), "logged in as Erin");
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), 400, "the state is spent with its cookie");
+
+    // Refused in WeChat: told so, not logged in.
+    let declined = fresh_browser();
+    let back = website_login_trip(&app, &declined, "oERIN", false).await;
+    assert!(!back.contains("code="));
+    let answer = declined.get(&back).send().await.unwrap();
+    assert!(answer.text().await.unwrap().contains("取消了授权"));
+    assert_eq!(declined.get(app.url("/me")).send().await.unwrap().status(), 303);
+
+    // A WeChat bound to nobody: a clear message, never someone else's account.
+    let stranger = fresh_browser();
+    let back = website_login_trip(&app, &stranger, "oNOBODY", true).await;
+    let answer = stranger.get(&back).send().await.unwrap();
+    assert_eq!(answer.status(), 403);
+    assert!(answer.text().await.unwrap().contains("未绑定考生账号"));
+    assert_eq!(stranger.get(app.url("/me")).send().await.unwrap().status(), 303);
+    app.shutdown().await;
+}
+
+async fn logging_in_from_the_mini_program(backend: Backend) {
+    let app = plain_demo_account(backend, &[]).await;
+    let mini = kaowu::config::DEMO_WECHAT_MINI_APPID;
+    let frank = bound_candidate(&app, "oFRANK").await;
+    let login = |code: String| {
+        let request = app.client.post(app.url("/api/v1/sessions/wechat-miniprogram")).json(&serde_json::json!({"code": code}));
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+
+    let code = app.simulators.wechat.wx_login(mini, "oFRANK");
+    let (status, body) = login(code.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["expires_at", "token"], "only kaowu's own token: WeChat's session_key stays on the server");
+    let (status, me) = app.get_json("/api/v1/me", body["token"].as_str()).await;
+    assert_eq!((status, me["account_id"].as_str()), (200, Some(frank.as_str())), "the token is Frank's");
+
+    let (status, body) = login(code).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("wechat.code_invalid")), "a code works once");
+    let (status, body) = login(String::new()).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("wechat.code_required")));
+    let (status, body) = login("x".repeat(200)).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("wechat.code_invalid")));
+
+    let (status, body) = login(app.simulators.wechat.wx_login(mini, "oNOBODY")).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("wechat.not_bound")));
+    assert!(body["message"].as_str().unwrap().contains("未绑定考生账号"));
+
+    // After unbinding, Frank's WeChat opens nothing.
+    app.store.unbind_wechat(&frank).await.unwrap();
+    let (status, _) = login(app.simulators.wechat.wx_login(mini, "oFRANK")).await;
+    assert_eq!(status, 403);
+    app.shutdown().await;
 }

@@ -164,6 +164,15 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Replaces the account's password hash.
+    pub async fn set_password_hash(&self, account_id: &str, password_hash: &str) -> StoreResult<()> {
+        const SQL: &str = "UPDATE accounts SET password_hash = $2 WHERE id = $1";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).bind(password_hash).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+}
+
 /// Random, unguessable identifiers: account ids appear in URLs and API answers and must not reveal counts.
 pub fn new_id() -> String {
     hex::encode(crate::pii::random_bytes::<16>())

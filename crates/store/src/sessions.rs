@@ -80,6 +80,13 @@ impl Store {
         Ok(done > 0)
     }
 
+    /// Ends every session of the account but the one whose token hash is `keep` (after a password change).
+    #[tracing::instrument(skip_all)]
+    pub async fn end_other_sessions(&self, account_id: &str, keep: &str) -> StoreResult<u64> {
+        const SQL: &str = "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2";
+        Ok(on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).bind(keep).execute(pool).await.map(|r| r.rows_affected()))?)
+    }
+
     /// Deletes sessions past either expiry; run periodically so the table does not grow without bound.
     #[tracing::instrument(skip_all)]
     pub async fn purge_expired_sessions(&self, now: i64) -> StoreResult<u64> {

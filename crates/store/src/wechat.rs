@@ -148,6 +148,25 @@ impl Store {
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(account_id).fetch_optional(pool).await)?)
     }
 
+    /// Records the unionid of a bound openid (learnt after binding, from the official account's user info).
+    pub async fn set_wechat_unionid(&self, openid: &str, unionid: &str) -> StoreResult<()> {
+        const SQL: &str = "UPDATE wechat_bindings SET unionid = $2 WHERE openid = $1";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(openid).bind(unionid).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Bound openids whose unionid is not known yet (at most `limit`).
+    pub async fn wechat_bindings_without_unionid(&self, limit: i64) -> StoreResult<Vec<String>> {
+        const SQL: &str = "SELECT openid FROM wechat_bindings WHERE unionid IS NULL ORDER BY bound_at LIMIT $1";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(limit).fetch_all(pool).await)?)
+    }
+
+    /// The candidate whose bound WeChat has this unionid (website and mini-program logins).
+    pub async fn account_of_wechat_unionid(&self, unionid: &str) -> StoreResult<Option<String>> {
+        const SQL: &str = "SELECT account_id FROM wechat_bindings WHERE unionid = $1";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(unionid).fetch_optional(pool).await)?)
+    }
+
     /// The candidate a WeChat is bound to.
     pub async fn account_of_wechat(&self, openid: &str) -> StoreResult<Option<String>> {
         const SQL: &str = "SELECT account_id FROM wechat_bindings WHERE openid = $1";

@@ -68,6 +68,8 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
         "password.contains_username" => ("密码不能包含用户名。", "The password must not contain your username."),
         "password.char_not_allowed" => ("密码含有不允许的控制字符。", "The password contains control characters."),
         "password.confirmation_mismatch" => ("两次输入的密码不一致。", "The two passwords do not match."),
+        "password.current_wrong" => ("当前密码不正确。", "The current password is wrong."),
+        "password.unchanged" => ("新密码不能与当前密码相同。", "The new password must differ from the current one."),
         "name.required" => ("请填写姓名。", "Please enter your name."),
         "name.too_long" => ("姓名过长（最多 50 个字）。", "The name is too long (at most 50 characters)."),
         "name.char_not_allowed" => ("姓名中含有不允许的字符", "The name contains a character that is not allowed"),
@@ -209,6 +211,17 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
         "wechat.unbind_password" => ("密码不正确，未解除绑定。", "Wrong password; the WeChat is still bound."),
         "wechat.unavailable" => ("暂时无法连接微信，请稍后再试。", "WeChat cannot be reached right now; please try again later."),
         "wechat.not_configured" => ("本平台未配置微信公众号。", "No WeChat official account is configured."),
+        "wechat.not_bound" => (
+            "该微信未绑定考生账号。请先用用户名和密码登录，在“微信绑定与关注”页面绑定本人微信后再用微信登录。",
+            "This WeChat is not bound to a candidate account. Log in with your password and bind it on the WeChat page first."
+        ),
+        "wechat.code_required" => ("缺少微信登录凭证（code）。", "The WeChat login code is missing."),
+        "wechat.code_invalid" => ("微信登录凭证无效或已使用，请重新登录。", "The WeChat login code is invalid or was used; please start again."),
+        "wechat.login_state" => (
+            "登录请求已失效或不是从本浏览器发起的，请重新用微信登录。",
+            "This login was not started in this browser or has expired; please start again."
+        ),
+        "wechat.login_refused" => ("您在微信中取消了授权，未登录。", "You declined in WeChat; you are not logged in."),
         "storage.unavailable" => ("文件存储暂时不可用，请稍后再试。", "File storage is unavailable right now; please try again later."),
         "service.busy" => ("当前访问人数较多，请稍后再试。", "The service is busy; please try again shortly."),
         _ => ("系统繁忙，请稍后再试。", "Something went wrong; please try again later."),

@@ -117,11 +117,15 @@ impl FromRequestParts<AppState> for ApiCaller {
             .active_session(&token_hash, now())
             .await
             .map_err(|e| ApiError::from(e).in_lang(lang))?
-            .filter(|s| s.channel == "api")
+            .filter(|s| BEARER_CHANNELS.contains(&s.channel.as_str()))
             .ok_or_else(|| ApiError::unauthorized("auth.required").in_lang(lang))?;
         Ok(ApiCaller { session, token_hash })
     }
 }
+
+/// Sessions whose token is used as a bearer token: the API's own logins and the mini-program's. Page (cookie)
+/// sessions are not, so a stolen cookie is no API token and the other way round.
+const BEARER_CHANNELS: [&str; 2] = ["api", "miniprogram"];
 
 /// A page visitor's session, if the cookie names a live one.
 pub struct PageSession(pub Option<(ActiveSession, String)>);

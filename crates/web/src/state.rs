@@ -30,6 +30,9 @@ pub struct WebSettings {
     pub photo_workers: usize,
     /// The official account (公众号); `None` leaves `/wechat/callback` unconfigured.
     pub wechat: Option<WechatSettings>,
+    /// This site's public address (scheme and host, no path), for addresses given to others such as the
+    /// WeChat login's redirect_uri. Unset: taken from the request's Host header.
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone)]
@@ -45,6 +48,19 @@ pub struct WechatSettings {
     pub api_base: String,
     /// The template (模板消息) for security notices — binding, unbinding, password changes; none sends nothing.
     pub security_template: Option<String>,
+    /// The open-platform 网站应用 for website QR login (qrconnect), if any.
+    pub website: Option<WechatApp>,
+    /// The mini-program whose `wx.login()` codes log candidates in, if any.
+    pub mini_program: Option<WechatApp>,
+    /// Where browsers go for the website login (https://open.weixin.qq.com; the simulator in the demo).
+    pub open_base: String,
+}
+
+/// Another app under the same open-platform account (its users' unionid matches the official account's).
+#[derive(Clone)]
+pub struct WechatApp {
+    pub appid: String,
+    pub secret: String,
 }
 
 impl WechatSettings {
@@ -83,6 +99,7 @@ impl Default for WebSettings {
             photo_spec: domain::photo::PhotoSpec::default(),
             photo_workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             wechat: None,
+            public_url: None,
         }
     }
 }
@@ -105,6 +122,9 @@ pub struct Inner {
     pub wechat: Option<WechatCallback>,
     /// The WeChat API for the official account (see `wechat_api.rs` for the token handling).
     pub wechat_api: Option<integrations::wechat::WechatApi>,
+    /// The website app's and the mini-program's side of the WeChat API, when configured.
+    pub wechat_website: Option<integrations::wechat::WechatApi>,
+    pub wechat_mini_program: Option<integrations::wechat::WechatApi>,
 }
 
 impl std::ops::Deref for AppState {
@@ -133,6 +153,12 @@ impl AppState {
             mode: w.mode,
         });
         let wechat_api = settings.wechat.as_ref().map(|w| integrations::wechat::WechatApi::new(&w.api_base, &w.appid, &w.secret));
+        let other_app = |pick: fn(&WechatSettings) -> Option<&WechatApp>| {
+            let w = settings.wechat.as_ref()?;
+            pick(w).map(|app| integrations::wechat::WechatApi::new(&w.api_base, &app.appid, &app.secret))
+        };
+        let wechat_website = other_app(|w| w.website.as_ref());
+        let wechat_mini_program = other_app(|w| w.mini_program.as_ref());
         Ok(AppState(Arc::new(Inner {
             store,
             hasher,
@@ -146,6 +172,8 @@ impl AppState {
             photo_slots,
             wechat,
             wechat_api,
+            wechat_website,
+            wechat_mini_program,
         })))
     }
 

@@ -24,7 +24,7 @@
         window.location.assign(answer.redirect);
         return;
       }
-      if (answer.state === "bound") {
+      if (answer.state === "bound" || answer.state === "following") {
         status.className = "success";
         figure.hidden = true;
       } else {

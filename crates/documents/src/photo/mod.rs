@@ -275,19 +275,18 @@ fn crop_and_resize(image: &RgbImage, crop: Rect, width: u32, height: u32) -> Rgb
     photo
 }
 
-/// Encodes at the highest quality that fits the size range. A fresh encoder writes only JFIF: no EXIF, no
-/// GPS, no camera data survives.
+/// Encodes at the highest quality that fits the size range, with libjpeg-turbo (already linked for decoding;
+/// several times faster than a pure-Rust encoder). A fresh compressor writes only JFIF: no EXIF, no GPS, no
+/// camera data survives. Chroma is subsampled 4:2:0, as cameras and the authorities' own tool do.
 fn encode_within(photo: &RgbImage, min_bytes: usize, max_bytes: usize) -> Result<(Vec<u8>, u8), PhotoRejection> {
-    let encode = |quality: u8| {
-        let mut jpeg = Vec::with_capacity(max_bytes);
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
-            .encode_image(photo)
-            .expect("encoding into memory");
-        jpeg
-    };
+    let mut compressor = turbojpeg::Compressor::new().expect("libjpeg-turbo initialises");
+    compressor.set_subsamp(turbojpeg::Subsamp::Sub2x2).expect("a valid subsampling");
+    let (width, height) = (photo.width() as usize, photo.height() as usize);
+    let image = turbojpeg::Image { pixels: photo.as_raw().as_slice(), width, pitch: width * 3, height, format: turbojpeg::PixelFormat::RGB };
     let mut quality = 95;
     loop {
-        let jpeg = encode(quality);
+        compressor.set_quality(i32::from(quality)).expect("a quality within 1..=100");
+        let jpeg = compressor.compress_to_vec(image).expect("encoding into memory");
         if jpeg.len() > max_bytes {
             if quality <= 40 {
                 return Err(PhotoRejection::OutputSize);

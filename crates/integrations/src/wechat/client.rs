@@ -77,6 +77,16 @@ pub struct UserInfo {
     pub unionid: Option<String>,
 }
 
+/// A user of the official account (`cgi-bin/user/info`): whether they follow it, and the unionid that names
+/// them in the other apps of the same open-platform account.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FollowerInfo {
+    pub openid: String,
+    pub subscribe: i64,
+    #[serde(default)]
+    pub unionid: Option<String>,
+}
+
 /// The client for one official account / website app / mini-program (appid + secret).
 #[derive(Clone)]
 pub struct WechatApi {
@@ -122,6 +132,23 @@ impl WechatApi {
         let body = json!({"expire_seconds": expire_seconds, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}});
         let request = self.http.post(format!("{}/cgi-bin/qrcode/create", self.base)).query(&[("access_token", access_token)]).json(&body);
         self.call(request).await
+    }
+
+    /// `GET /cgi-bin/user/info`: the official account's view of one of its users.
+    pub async fn follower_info(&self, access_token: &str, openid: &str) -> Result<FollowerInfo, WechatApiError> {
+        let query = [("access_token", access_token), ("openid", openid), ("lang", "zh_CN")];
+        self.call(self.http.get(format!("{}/cgi-bin/user/info", self.base)).query(&query)).await
+    }
+
+    /// Where to send the browser for a website login (`open.weixin.qq.com/connect/qrconnect`, or the simulator
+    /// at `open_base`): WeChat shows its QR code there and comes back to `redirect_uri` with `code` and `state`.
+    pub fn qrconnect_url(&self, open_base: &str, redirect_uri: &str, state: &str) -> String {
+        let query: String = [("appid", self.appid.as_str()), ("redirect_uri", redirect_uri), ("response_type", "code"), ("scope", "snsapi_login"), ("state", state)]
+            .iter()
+            .map(|(key, value)| format!("{key}={}", domain::percent::encode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        format!("{}/connect/qrconnect?{query}#wechat_redirect", open_base.trim_end_matches('/'))
     }
 
     /// `GET /sns/oauth2/access_token`: the website login's code exchanged for the user's openid.

@@ -5,13 +5,14 @@
 mod client;
 pub mod crypto;
 mod phone;
+mod qrconnect;
 mod simulator;
 pub mod xml;
 
-pub use client::{AccessToken, MiniProgramSession, OAuthToken, QrTicket, UserInfo, WechatApi, WechatApiError};
+pub use client::{AccessToken, FollowerInfo, MiniProgramSession, OAuthToken, QrTicket, UserInfo, WechatApi, WechatApiError};
 pub use crypto::{CryptoError, MessageCrypto, signature, signature_matches};
 pub use phone::{CallbackTarget, USERS as SIMULATED_USERS};
-pub use simulator::{SentTemplate, TOKEN_LIFETIME_SECS, WechatSimulator};
+pub use simulator::{AppKind, SentTemplate, TOKEN_LIFETIME_SECS, WebLogin, WechatSimulator};
 pub use xml::{Push, PushKind, XmlError};
 
 /// How the official account's messages travel (公众号 后台: 明文模式 / 兼容模式 / 安全模式).
@@ -34,4 +35,13 @@ impl MessageMode {
             _ => None,
         }
     }
+}
+
+/// A QR code of `text` as a PNG (what WeChat's showqrcode returns for a ticket).
+pub fn qr_png(text: &str) -> Option<Vec<u8>> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let image = code.render::<image::Luma<u8>>().min_dimensions(258, 258).build();
+    let mut png = Vec::new();
+    image::DynamicImage::ImageLuma8(image).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).ok()?;
+    Some(png)
 }

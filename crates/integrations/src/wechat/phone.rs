@@ -36,15 +36,21 @@ pub(super) struct PhoneState {
 }
 
 pub(super) fn router(sim: WechatSimulator) -> Router {
-    Router::new().route("/phone", get(page)).route("/phone/scan", post(scan)).route("/phone/unfollow", post(unfollow)).with_state(sim)
+    Router::new()
+        .route("/phone", get(page))
+        .route("/phone/scan", post(scan))
+        .route("/phone/unfollow", post(unfollow))
+        .route("/phone/web-login", post(web_login))
+        .with_state(sim)
 }
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 async fn page(State(sim): State<WechatSimulator>) -> Html<String> {
     let tickets = sim.recent_tickets();
+    let web_logins = sim.waiting_web_logins();
     let phone = sim.phone();
     let state = phone.lock().expect("phone lock");
     let mut html = String::from(
@@ -69,7 +75,7 @@ async fn page(State(sim): State<WechatSimulator>) -> Html<String> {
             html.push_str("<p>还没有二维码。</p>");
         }
         for (ticket, scene) in &tickets {
-            let what = if scene.starts_with("bind:") { "绑定二维码" } else if scene.starts_with("login:") { "登录二维码" } else { "二维码" };
+            let what = if scene.starts_with("bind:") { "绑定二维码" } else if scene.starts_with("login:") { "登录二维码" } else if scene.starts_with("follow:") { "关注二维码" } else { "二维码" };
             html.push_str(&format!(
                 "<form method=\"post\" action=\"/sim/wechat/phone/scan\"><input type=\"hidden\" name=\"openid\" value=\"{openid}\">\
                  <input type=\"hidden\" name=\"ticket\" value=\"{}\"><button type=\"submit\">{}扫一扫{}（{}）</button></form>",
@@ -77,6 +83,18 @@ async fn page(State(sim): State<WechatSimulator>) -> Html<String> {
                 escape(nickname),
                 what,
                 escape(&scene.chars().take(14).collect::<String>())
+            ));
+        }
+        for login in web_logins.iter().rev().take(3) {
+            let short = escape(&login.uuid[..8]);
+            html.push_str(&format!(
+                "<form method=\"post\" action=\"/sim/wechat/phone/web-login\"><input type=\"hidden\" name=\"openid\" value=\"{openid}\">\
+                 <input type=\"hidden\" name=\"uuid\" value=\"{}\"><p>网站登录请求 {short}：</p>\
+                 <button type=\"submit\" name=\"decision\" value=\"allow\">{}确认登录网站（{short}）</button> \
+                 <button type=\"submit\" name=\"decision\" value=\"deny\">{}拒绝（{short}）</button></form>",
+                escape(&login.uuid),
+                escape(nickname),
+                escape(nickname)
             ));
         }
         if follows {
@@ -106,6 +124,20 @@ async fn scan(State(sim): State<WechatSimulator>, Form(form): Form<ScanForm>) ->
     if !follows {
         sim.phone().lock().expect("phone lock").following.push(form.openid.clone());
     }
+    Redirect::to("/sim/wechat/phone")
+}
+
+#[derive(Deserialize)]
+struct WebLoginForm {
+    openid: String,
+    uuid: String,
+    decision: String,
+}
+
+/// The person confirms (or refuses) a website login they scanned on the qrconnect page.
+async fn web_login(State(sim): State<WechatSimulator>, Form(form): Form<WebLoginForm>) -> Redirect {
+    let nickname = USERS.iter().find(|(openid, _)| *openid == form.openid).map(|(_, name)| *name).unwrap_or("微信用户");
+    sim.decide_web_login(&form.uuid, &form.openid, nickname, form.decision == "allow");
     Redirect::to("/sim/wechat/phone")
 }
 

@@ -1,7 +1,9 @@
-//! A stand-in for api.weixin.qq.com speaking the same endpoints and error conventions (shared/protocols.md
-//! §1.1, §1.6, §2): stable_token and token, qrcode/create, sns/oauth2/access_token, sns/userinfo,
-//! sns/jscode2session and message/template/send. Tests and the demo play the user's side through its methods
-//! (a user consents to OAuth, a mini-program calls wx.login); the "phone" page comes with the binding flow.
+//! A stand-in for WeChat's servers speaking the same endpoints and error conventions (shared/protocols.md
+//! §1.1, §1.6, §2): stable_token and token, qrcode/create and showqrcode, cgi-bin/user/info,
+//! message/template/send for the official account; connect/qrconnect, sns/oauth2/access_token and sns/userinfo
+//! for a website app; sns/jscode2session for a mini-program. As on WeChat, one person has a different openid in
+//! every app and one unionid across them. Tests play the person's side through its methods (consent to a
+//! website login, a mini-program's wx.login); testers use the "phone" page.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,21 +32,45 @@ struct Inner {
     tickets: HashMap<String, String>,
     /// Tickets in the order they were issued, for the phone page.
     ticket_order: Vec<String>,
-    oauth_codes: HashMap<String, String>,
+    /// Website-login and mini-program codes: (appid, person) they stand for.
+    oauth_codes: HashMap<String, (String, String)>,
     used_codes: Vec<String>,
-    oauth_tokens: HashMap<String, String>,
-    js_codes: HashMap<String, String>,
+    oauth_tokens: HashMap<String, (String, String)>,
+    js_codes: HashMap<String, (String, String)>,
     nicknames: HashMap<String, String>,
+    /// Website logins waiting on the qrconnect page, oldest first.
+    web_logins: Vec<WebLogin>,
     templates: Vec<SentTemplate>,
     /// The clock the simulator reads (seconds); tests move it to expire tokens.
     clock_offset: i64,
 }
 
-/// One simulated account (appid + secret) and its users.
+/// A website login shown on the simulated qrconnect page until the person decides on the phone.
+#[derive(Debug, Clone)]
+pub struct WebLogin {
+    pub uuid: String,
+    pub appid: String,
+    pub redirect_uri: String,
+    pub state: Option<String>,
+    /// `None` while waiting; then the code (consent) or no code (refused).
+    pub decision: Option<Option<String>>,
+}
+
+/// What kind of WeChat app an appid belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppKind {
+    OfficialAccount,
+    /// An open-platform 网站应用 (website QR login).
+    Website,
+    MiniProgram,
+}
+
+/// The simulated WeChat: one official account, optionally a website app and a mini-program, and their users.
+/// A person is named by their openid in the official account.
 #[derive(Clone)]
 pub struct WechatSimulator {
     appid: String,
-    secret: String,
+    apps: Arc<Mutex<HashMap<String, (String, AppKind)>>>,
     inner: Arc<Mutex<Inner>>,
     phone: Arc<Mutex<super::phone::PhoneState>>,
 }
@@ -55,13 +81,40 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buffer)
 }
 
+fn digest_hex(text: &str) -> String {
+    use sha1::Digest;
+    hex::encode(sha1::Sha1::digest(text.as_bytes()))
+}
+
 fn error(errcode: i64, errmsg: &str) -> Json<Value> {
     Json(json!({"errcode": errcode, "errmsg": format!("{errmsg} rid: {}", &random_hex(12))}))
 }
 
 impl WechatSimulator {
+    /// The official account `appid`.
     pub fn new(appid: &str, secret: &str) -> WechatSimulator {
-        WechatSimulator { appid: appid.to_owned(), secret: secret.to_owned(), inner: Arc::default(), phone: Arc::default() }
+        let apps = HashMap::from([(appid.to_owned(), (secret.to_owned(), AppKind::OfficialAccount))]);
+        WechatSimulator { appid: appid.to_owned(), apps: Arc::new(Mutex::new(apps)), inner: Arc::default(), phone: Arc::default() }
+    }
+
+    /// Registers another app under the same open-platform account (its users share unionids).
+    pub fn with_app(self, kind: AppKind, appid: &str, secret: &str) -> WechatSimulator {
+        self.apps.lock().expect("apps lock").insert(appid.to_owned(), (secret.to_owned(), kind));
+        self
+    }
+
+    fn app_kind(&self, appid: &str) -> Option<AppKind> {
+        self.apps.lock().expect("apps lock").get(appid).map(|(_, kind)| *kind)
+    }
+
+    /// The openid `person` (their official-account openid) has in app `appid`.
+    pub fn openid_in(&self, appid: &str, person: &str) -> String {
+        if appid == self.appid { person.to_owned() } else { format!("o{}", &digest_hex(&format!("{appid}:{person}"))[..27]) }
+    }
+
+    /// The person's unionid, the same in every app of the open-platform account.
+    pub fn unionid_of(person: &str) -> String {
+        format!("oU{}", &digest_hex(&format!("union:{person}"))[..26])
     }
 
     /// Where the phone page delivers pushes (kaowu's callback).
@@ -93,20 +146,42 @@ impl WechatSimulator {
         self.lock().clock_offset += secs;
     }
 
-    /// A user who consented on the OAuth page: the code the browser brings back.
-    pub fn consent(&self, openid: &str, nickname: &str) -> String {
+    /// `person` consented to log in to website app `appid`: the code the browser brings back.
+    pub fn consent(&self, appid: &str, person: &str, nickname: &str) -> String {
         let code = random_hex(16);
         let mut inner = self.lock();
-        inner.nicknames.insert(openid.to_owned(), nickname.to_owned());
-        inner.oauth_codes.insert(code.clone(), openid.to_owned());
+        inner.nicknames.insert(person.to_owned(), nickname.to_owned());
+        inner.oauth_codes.insert(code.clone(), (appid.to_owned(), person.to_owned()));
         code
     }
 
-    /// A mini-program's `wx.login()` for `openid`: the code it sends to its server.
-    pub fn wx_login(&self, openid: &str) -> String {
+    /// A mini-program's `wx.login()` for `person`: the code it sends to its server.
+    pub fn wx_login(&self, appid: &str, person: &str) -> String {
         let code = random_hex(16);
-        self.lock().js_codes.insert(code.clone(), openid.to_owned());
+        self.lock().js_codes.insert(code.clone(), (appid.to_owned(), person.to_owned()));
         code
+    }
+
+    /// Website logins still waiting for a decision, oldest first.
+    pub fn waiting_web_logins(&self) -> Vec<WebLogin> {
+        self.lock().web_logins.iter().filter(|l| l.decision.is_none()).cloned().collect()
+    }
+
+    /// `person` scanned the qrconnect code `uuid` and consented (or refused); the waiting page then sends the
+    /// browser back to the website.
+    pub fn decide_web_login(&self, uuid: &str, person: &str, nickname: &str, consent: bool) -> bool {
+        let Some(appid) = self.lock().web_logins.iter().find(|l| l.uuid == uuid && l.decision.is_none()).map(|l| l.appid.clone()) else {
+            return false;
+        };
+        let code = consent.then(|| self.consent(&appid, person, nickname));
+        let mut inner = self.lock();
+        match inner.web_logins.iter_mut().find(|l| l.uuid == uuid) {
+            Some(login) => {
+                login.decision = Some(code);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The scene a QR ticket was created for.
@@ -123,22 +198,49 @@ impl WechatSimulator {
             .route("/cgi-bin/token", get(token))
             .route("/cgi-bin/stable_token", post(stable_token))
             .route("/cgi-bin/qrcode/create", post(create_qr))
+            .route("/cgi-bin/showqrcode", get(show_qr))
+            .route("/cgi-bin/user/info", get(follower_info))
             .route("/sns/oauth2/access_token", get(oauth_access_token))
             .route("/sns/userinfo", get(user_info))
             .route("/sns/jscode2session", get(jscode2session))
             .route("/cgi-bin/message/template/send", post(send_template))
             .with_state(self.clone())
             .merge(super::phone::router(self.clone()))
+            .merge(super::qrconnect::router(self.clone()))
     }
 
-    fn credentials_error(&self, appid: &str, secret: &str) -> Option<Json<Value>> {
-        if appid != self.appid {
-            Some(error(40013, "invalid appid"))
-        } else if secret != self.secret {
-            Some(error(40125, "invalid appsecret"))
-        } else {
-            None
+    /// WeChat's answer when `appid` and `secret` do not name an app of kind `kind`.
+    fn credentials_error(&self, appid: &str, secret: &str, kind: AppKind) -> Option<Json<Value>> {
+        match self.apps.lock().expect("apps lock").get(appid) {
+            Some((_, found)) if *found != kind => Some(error(40013, "invalid appid: not this kind of app")),
+            Some((expected, _)) if expected != secret => Some(error(40125, "invalid appsecret")),
+            Some(_) => None,
+            None => Some(error(40013, "invalid appid")),
         }
+    }
+
+    /// Starts a website login for the qrconnect page; `None` when `appid` is no website app.
+    pub(super) fn start_web_login(&self, appid: &str, redirect_uri: &str, state: Option<String>) -> Option<String> {
+        if self.app_kind(appid) != Some(AppKind::Website) {
+            return None;
+        }
+        let uuid = random_hex(12);
+        let mut inner = self.lock();
+        // Only the latest few matter to a tester; keep memory bounded.
+        if inner.web_logins.len() >= 50 {
+            inner.web_logins.remove(0);
+        }
+        inner.web_logins.push(WebLogin { uuid: uuid.clone(), appid: appid.to_owned(), redirect_uri: redirect_uri.to_owned(), state, decision: None });
+        Some(uuid)
+    }
+
+    pub(super) fn web_login(&self, uuid: &str) -> Option<WebLogin> {
+        self.lock().web_logins.iter().find(|l| l.uuid == uuid).cloned()
+    }
+
+    /// The QR content of a ticket (what showqrcode draws).
+    fn ticket_url(ticket: &str) -> String {
+        format!("http://weixin.qq.com/q/{}", &ticket[2..20.min(ticket.len())])
     }
 
     fn issue_token(&self, force_refresh: bool) -> Json<Value> {
@@ -179,7 +281,7 @@ async fn token(State(sim): State<WechatSimulator>, Query(q): Query<Params>) -> J
     if q.grant_type != "client_credential" {
         return error(40002, "invalid grant_type");
     }
-    sim.credentials_error(&q.appid, &q.secret).unwrap_or_else(|| sim.issue_token(true))
+    sim.credentials_error(&q.appid, &q.secret, AppKind::OfficialAccount).unwrap_or_else(|| sim.issue_token(true))
 }
 
 async fn stable_token(State(sim): State<WechatSimulator>, Json(body): Json<Value>) -> Json<Value> {
@@ -188,7 +290,7 @@ async fn stable_token(State(sim): State<WechatSimulator>, Json(body): Json<Value
         return error(40002, "invalid grant_type");
     }
     let force = body.get("force_refresh").and_then(Value::as_bool).unwrap_or(false);
-    sim.credentials_error(&text("appid"), &text("secret")).unwrap_or_else(|| sim.issue_token(force))
+    sim.credentials_error(&text("appid"), &text("secret"), AppKind::OfficialAccount).unwrap_or_else(|| sim.issue_token(force))
 }
 
 async fn create_qr(State(sim): State<WechatSimulator>, Query(q): Query<Params>, Json(body): Json<Value>) -> Json<Value> {
@@ -212,7 +314,7 @@ async fn create_qr(State(sim): State<WechatSimulator>, Query(q): Query<Params>, 
         inner.tickets.insert(ticket.clone(), scene);
         inner.ticket_order.push(ticket.clone());
     }
-    let url = format!("http://weixin.qq.com/q/{}", &ticket[2..20]);
+    let url = WechatSimulator::ticket_url(&ticket);
     if action.starts_with("QR_LIMIT") {
         Json(json!({"ticket": ticket, "url": url}))
     } else {
@@ -224,44 +326,94 @@ async fn oauth_access_token(State(sim): State<WechatSimulator>, Query(q): Query<
     if q.code.is_empty() {
         return error(41008, "missing code");
     }
-    if let Some(refusal) = sim.credentials_error(&q.appid, &q.secret) {
+    if let Some(refusal) = sim.credentials_error(&q.appid, &q.secret, AppKind::Website) {
         return refusal;
     }
     let mut inner = sim.lock();
     if inner.used_codes.contains(&q.code) {
         return error(40163, "code been used");
     }
-    let Some(openid) = inner.oauth_codes.remove(&q.code) else { return error(40029, "invalid code") };
+    match inner.oauth_codes.get(&q.code) {
+        Some((appid, _)) if *appid == q.appid => {}
+        _ => return error(40029, "invalid code"),
+    }
+    let Some((appid, person)) = inner.oauth_codes.remove(&q.code) else { return error(40029, "invalid code") };
     inner.used_codes.push(q.code);
     let access_token = random_hex(24);
-    inner.oauth_tokens.insert(access_token.clone(), openid.clone());
-    Json(json!({"access_token": access_token, "expires_in": 7200, "refresh_token": random_hex(24), "openid": openid, "scope": "snsapi_login"}))
+    inner.oauth_tokens.insert(access_token.clone(), (appid.clone(), person.clone()));
+    drop(inner);
+    Json(json!({
+        "access_token": access_token, "expires_in": 7200, "refresh_token": random_hex(24),
+        "openid": sim.openid_in(&appid, &person), "scope": "snsapi_login", "unionid": WechatSimulator::unionid_of(&person),
+    }))
 }
 
 async fn user_info(State(sim): State<WechatSimulator>, Query(q): Query<Params>) -> Json<Value> {
-    let inner = sim.lock();
-    match inner.oauth_tokens.get(&q.access_token) {
-        Some(openid) if *openid == q.openid => {
-            let nickname = inner.nicknames.get(openid).cloned().unwrap_or_default();
-            Json(json!({"openid": openid, "nickname": nickname, "sex": 0, "province": "", "city": "", "country": "CN", "headimgurl": "", "privilege": []}))
-        }
-        Some(_) => error(40003, "invalid openid"),
-        None => error(40001, "invalid credential, access_token is invalid or not latest"),
+    let Some((appid, person)) = sim.lock().oauth_tokens.get(&q.access_token).cloned() else {
+        return error(40001, "invalid credential, access_token is invalid or not latest");
+    };
+    if sim.openid_in(&appid, &person) != q.openid {
+        return error(40003, "invalid openid");
+    }
+    let nickname = sim.lock().nicknames.get(&person).cloned().unwrap_or_default();
+    Json(json!({
+        "openid": q.openid, "nickname": nickname, "sex": 0, "province": "", "city": "", "country": "CN", "headimgurl": "",
+        "privilege": [], "unionid": WechatSimulator::unionid_of(&person),
+    }))
+}
+
+/// `GET /cgi-bin/user/info`: a user of the official account, with the unionid that links their other apps.
+async fn follower_info(State(sim): State<WechatSimulator>, Query(q): Query<Params>) -> Json<Value> {
+    if let Some(refusal) = sim.token_error(&q.access_token) {
+        return refusal;
+    }
+    if !q.openid.starts_with('o') {
+        return error(40003, "invalid openid");
+    }
+    let following = sim.phone().lock().expect("phone lock").following.contains(&q.openid);
+    let unionid = WechatSimulator::unionid_of(&q.openid);
+    if following {
+        let nickname = sim.lock().nicknames.get(&q.openid).cloned().unwrap_or_default();
+        Json(json!({"subscribe": 1, "openid": q.openid, "nickname": nickname, "language": "zh_CN", "unionid": unionid}))
+    } else {
+        Json(json!({"subscribe": 0, "openid": q.openid, "unionid": unionid}))
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TicketQuery {
+    ticket: String,
+}
+
+/// `GET /cgi-bin/showqrcode?ticket=…` (mp.weixin.qq.com): the QR image of a ticket, no token needed.
+async fn show_qr(State(sim): State<WechatSimulator>, Query(q): Query<TicketQuery>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if sim.scene_of(&q.ticket).is_none() {
+        return (axum::http::StatusCode::NOT_FOUND, "invalid ticket").into_response();
+    }
+    match super::qr_png(&WechatSimulator::ticket_url(&q.ticket)) {
+        Some(png) => ([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response(),
+        None => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "cannot draw").into_response(),
     }
 }
 
 async fn jscode2session(State(sim): State<WechatSimulator>, Query(q): Query<Params>) -> Json<Value> {
-    if let Some(refusal) = sim.credentials_error(&q.appid, &q.secret) {
+    if let Some(refusal) = sim.credentials_error(&q.appid, &q.secret, AppKind::MiniProgram) {
         return refusal;
     }
-    match sim.lock().js_codes.remove(&q.js_code) {
-        Some(openid) => {
+    let found = sim.lock().js_codes.remove(&q.js_code);
+    match found {
+        Some((appid, person)) if appid == q.appid => {
             let mut key = [0u8; 16];
             getrandom::fill(&mut key).expect("randomness");
             use base64::Engine;
-            Json(json!({"openid": openid, "session_key": base64::engine::general_purpose::STANDARD.encode(key)}))
+            Json(json!({
+                "openid": sim.openid_in(&appid, &person), "session_key": base64::engine::general_purpose::STANDARD.encode(key),
+                "unionid": WechatSimulator::unionid_of(&person),
+            }))
         }
-        None => error(40029, "invalid code"),
+        _ => error(40029, "invalid code"),
     }
 }
 

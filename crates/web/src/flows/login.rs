@@ -35,3 +35,10 @@ pub async fn authenticate(state: &AppState, identifier: &str, password: &str) ->
     metrics::counter!("kaowu_logins_total", "outcome" => "failed").increment(1);
     Err(FlowError::InvalidCredentials)
 }
+
+/// Whether `password` is the account's password: a fresh authentication before a sensitive change.
+pub async fn confirm_password(state: &AppState, account_id: &str, password: &str) -> Result<bool, FlowError> {
+    let hash = state.store.password_hash(account_id).await?.ok_or(FlowError::InvalidCredentials)?;
+    let password: String = password.chars().take(MAX_PASSWORD_LEN).collect();
+    Ok(state.hasher.verify(password, hash).await?)
+}

@@ -2,9 +2,11 @@
 
 pub mod education;
 pub mod login;
+pub mod password;
 pub mod photo;
 pub mod registration;
 pub mod wechat;
+pub mod wechat_login;
 
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -23,6 +25,8 @@ pub enum FlowError {
     Busy,
     /// An external system cannot answer now (its code says which and why); nothing was changed.
     Upstream(&'static str),
+    /// Understood, and refused for the reason its code names (e.g. a WeChat bound to no candidate).
+    Refused(&'static str),
     Internal(store::StoreError),
 }
 
@@ -62,6 +66,7 @@ impl FlowError {
                 error.retry_after_secs = Some(30);
                 error
             }
+            FlowError::Refused(code) => ApiError::new(StatusCode::FORBIDDEN, code),
             FlowError::Internal(error) => ApiError::internal(error),
         };
         error.in_lang(lang)

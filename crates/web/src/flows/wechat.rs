@@ -13,12 +13,14 @@ pub const OPENID_TAKEN: &str = "绑定失败：该微信已绑定其他考生账
 pub const ACCOUNT_BOUND: &str = "绑定失败：该考生账号已绑定其他微信，请先在考生管理平台解除绑定。";
 pub const SCENE_UNUSABLE: &str = "二维码已过期或已使用，请刷新考生管理平台的页面后重新扫码。";
 pub const LOGIN_READY: &str = "扫码成功，请回到电脑上继续。";
+pub const FOLLOWED: &str = "关注成功！您的微信已绑定考生账号并关注本公众号，可以网上报名了。";
 pub const LOGIN_NOT_BOUND: &str = "该微信未绑定考生账号。请先用用户名和密码登录，在“微信绑定与关注”页面绑定本人微信后再扫码登录。";
 
 /// Binding QR codes expire after this long (the page shows a fresh one on reload).
 pub const BIND_QR_SECS: i64 = 600;
 const BIND_PREFIX: &str = "bind:";
 const LOGIN_PREFIX: &str = "login:";
+const FOLLOW_PREFIX: &str = "follow:";
 /// Login QR codes expire after this long.
 pub const LOGIN_QR_SECS: i64 = 300;
 
@@ -43,6 +45,7 @@ async fn act(state: &AppState, push: &Push) -> Result<Option<String>, FlowError>
             match scene {
                 Some(scene) if scene.starts_with(BIND_PREFIX) => bind_by_scene(state, &push.from, scene).await.map(Some),
                 Some(scene) if scene.starts_with(LOGIN_PREFIX) => login_by_scene(state, &push.from, scene).await.map(Some),
+                Some(scene) if scene.starts_with(FOLLOW_PREFIX) => followed_by_scene(state, &push.from, scene).await.map(Some),
                 _ => Ok(Some(WELCOME.to_owned())),
             }
         }
@@ -54,6 +57,10 @@ async fn act(state: &AppState, push: &Push) -> Result<Option<String>, FlowError>
         PushKind::Scan { scene, .. } if scene.starts_with(LOGIN_PREFIX) => {
             state.store.set_wechat_following(&push.from, true, push.create_time).await?;
             login_by_scene(state, &push.from, scene).await.map(Some)
+        }
+        PushKind::Scan { scene, .. } if scene.starts_with(FOLLOW_PREFIX) => {
+            state.store.set_wechat_following(&push.from, true, push.create_time).await?;
+            followed_by_scene(state, &push.from, scene).await.map(Some)
         }
         PushKind::Unsubscribe => {
             state.store.set_wechat_following(&push.from, false, push.create_time).await?;
@@ -80,9 +87,25 @@ async fn bind_by_scene(state: &AppState, openid: &str, scene: &str) -> Result<St
     state.store.set_wechat_scene_outcome(scene, outcome).await?;
     tracing::info!(outcome, "wechat binding scan");
     if outcome == "bound" {
+        super::wechat_login::learn_unionid(state, openid).await;
         notify_security(state, openid, "微信绑定", "您的微信已绑定考生管理平台账号。如非本人操作，请立即登录平台解除绑定并修改密码。");
     }
     Ok(reply.to_owned())
+}
+
+/// Someone followed (or, already following, scanned) a candidate's follow code: the page learns it by the
+/// scene's outcome when it is the candidate's own bound WeChat.
+async fn followed_by_scene(state: &AppState, openid: &str, scene: &str) -> Result<String, FlowError> {
+    let Some(found) = state.store.wechat_scene(scene).await? else { return Ok(WELCOME.to_owned()) };
+    let own = match (&found.account_id, state.store.account_of_wechat(openid).await?) {
+        (Some(owner), Some(bound_to)) => *owner == bound_to,
+        _ => false,
+    };
+    if own && found.purpose == "follow" && state.store.claim_wechat_scene(scene, openid, now()).await? {
+        state.store.set_wechat_scene_outcome(scene, "following").await?;
+        return Ok(FOLLOWED.to_owned());
+    }
+    Ok(WELCOME.to_owned())
 }
 
 /// A bound WeChat scanned a login code: the browser that shows it may now log in as that candidate.
@@ -145,6 +168,13 @@ pub async fn start_binding(state: &AppState, account_id: &str) -> Result<WechatS
     Ok(record)
 }
 
+/// A one-time code that makes the bound WeChat follow the account again (it unfollowed after binding).
+pub async fn start_follow(state: &AppState, account_id: &str) -> Result<WechatScene, FlowError> {
+    let record = create_scene(state, FOLLOW_PREFIX, "follow", Some(account_id), BIND_QR_SECS).await?;
+    state.store.create_wechat_scene(&record).await?;
+    Ok(record)
+}
+
 /// Whether the candidate has bound a WeChat and that WeChat follows the account (the application gate).
 pub async fn bound_and_following(state: &AppState, account_id: &str) -> Result<(bool, bool), FlowError> {
     let Some((openid, _)) = state.store.wechat_binding(account_id).await? else { return Ok((false, false)) };
@@ -180,9 +210,7 @@ pub fn notify_security(state: &AppState, openid: &str, event: &str, detail: &str
 /// Unbinds the candidate's WeChat after they confirmed their password (a fresh re-authentication), and tells the
 /// WeChat that was bound.
 pub async fn unbind(state: &AppState, account_id: &str, password: &str) -> Result<(), FlowError> {
-    let hash = state.store.password_hash(account_id).await?.ok_or(FlowError::InvalidCredentials)?;
-    let password: String = password.chars().take(domain::password::MAX_LEN).collect();
-    if !state.hasher.verify(password, hash).await? {
+    if !super::login::confirm_password(state, account_id, password).await? {
         return Err(FlowError::Invalid(domain::FieldError::new("password", "wechat.unbind_password").into()));
     }
     if let Some(openid) = state.store.unbind_wechat(account_id).await? {

@@ -134,3 +134,35 @@ pub async fn me(State(state): State<AppState>, client: Client, caller: ApiCaller
         checklist: checklist.into_iter().map(|(step, done)| ChecklistItem { step: step.to_string(), done }).collect(),
     }))
 }
+
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ChangePasswordBody {
+    pub current_password: String,
+    /// Under the same policy as at registration.
+    pub new_password: String,
+    /// The new password again.
+    pub new_password_confirm: String,
+}
+
+/// Changes the password. Every other session of the account ends (this token stays valid) and the bound
+/// WeChat receives a security notice.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = ChangePasswordBody, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body returns the first response")),
+    responses(
+        (status = 204, description = "Changed; other sessions ended"),
+        (status = 401, body = ErrorBody),
+        (status = 400, description = "Wrong current password (`password.current_wrong`) or a new password the policy refuses; every problem listed", body = ErrorBody),
+        (status = 503, description = "Busy; retry after the Retry-After header", body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    client: Client,
+    ApiJson(body): ApiJson<ChangePasswordBody>,
+) -> Result<StatusCode, ApiError> {
+    let change = crate::flows::password::PasswordChange { current: &body.current_password, new: &body.new_password, confirm: &body.new_password_confirm };
+    crate::flows::password::change_password(&state, &caller.session.account_id, &caller.token_hash, &change)
+        .await
+        .map_err(|e| e.into_api(client.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -24,6 +24,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         reference::rare_chars,
         accounts::create_account,
         accounts::me,
+        accounts::change_password,
         education::list,
         education::add,
         education::add_chsi,
@@ -31,6 +32,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         photo::download,
         photo::photo_info,
         sessions::create_session,
+        sessions::create_mini_program_session,
         sessions::end_session,
     ),
     modifiers(&BearerAuth)
@@ -59,11 +61,13 @@ pub fn router(state: AppState) -> Router<AppState> {
     let public_writes = Router::new()
         .route("/api/v1/accounts", post(accounts::create_account))
         .route("/api/v1/sessions", post(sessions::create_session))
+        .route("/api/v1/sessions/wechat-miniprogram", post(sessions::create_mini_program_session))
         .route_layer(idempotent());
     // The session is checked before the idempotency key, so an unauthenticated call is a 401 whatever it carries.
     let candidate_writes = Router::new()
         .route("/api/v1/me/education", post(education::add))
         .route("/api/v1/me/education/chsi", post(education::add_chsi))
+        .route("/api/v1/me/password", put(accounts::change_password))
         .route_layer(idempotent())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::sessions::require_api_session));
     // Photo uploads are read with the spec's own cap (a little more for multipart framing); PUT replaces, so

@@ -40,7 +40,12 @@ pub async fn create_session(
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     let account_id = authenticate(&state, &body.login, &body.password).await.map_err(|e| e.into_api(client.lang))?;
-    let session = start_session(&state, &account_id, "api", &client).await?;
+    bearer_session(&state, &account_id, "api", &client).await
+}
+
+/// A new session whose token the caller sends as `Authorization: Bearer …`.
+async fn bearer_session(state: &AppState, account_id: &str, channel: &str, client: &Client) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
+    let session = start_session(state, account_id, channel, client).await?;
     Ok((StatusCode::CREATED, Json(SessionCreated { token: session.token, expires_at: session.expires_at })))
 }
 
@@ -50,4 +55,28 @@ pub async fn create_session(
 pub async fn end_session(State(state): State<AppState>, caller: ApiCaller) -> Result<StatusCode, ApiError> {
     state.store.end_session(&caller.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct MiniProgramLoginBody {
+    /// The code from the mini-program's `wx.login()`.
+    pub code: String,
+}
+
+/// Logs in from the mini-program: its `wx.login()` code, exchanged with WeChat (jscode2session), opens the
+/// candidate whose bound WeChat it is. WeChat's session_key never leaves the server.
+#[utoipa::path(post, path = "/api/v1/sessions/wechat-miniprogram", tag = "sessions", request_body = MiniProgramLoginBody,
+    responses(
+        (status = 201, body = SessionCreated),
+        (status = 400, description = "No code, or WeChat says it is invalid or used (`wechat.code_required`, `wechat.code_invalid`)", body = ErrorBody),
+        (status = 403, description = "The WeChat is bound to no candidate (`wechat.not_bound`)", body = ErrorBody),
+        (status = 503, description = "WeChat cannot be reached, or no mini-program is configured (`wechat.unavailable`, `wechat.not_configured`)", body = ErrorBody)))]
+pub async fn create_mini_program_session(
+    State(state): State<AppState>,
+    client: Client,
+    ApiJson(body): ApiJson<MiniProgramLoginBody>,
+) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
+    let account_id = crate::flows::wechat_login::login_by_mini_program_code(&state, &body.code).await.map_err(|e| e.into_api(client.lang))?;
+    bearer_session(&state, &account_id, "miniprogram", &client).await
 }

@@ -6,7 +6,9 @@ pub mod education;
 pub mod me;
 pub mod photo;
 pub mod register;
+pub mod password;
 pub mod wechat;
+pub mod wechat_website;
 
 use crate::error::ApiError;
 use crate::i18n::{Lang, error_message};
@@ -40,11 +42,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/logout", post(account::logout))
         .route("/login/wechat", get(wechat::login_page))
         .route("/login/wechat/status", get(wechat::login_status))
+        .route("/login/wechat/web", get(wechat_website::start))
+        .route(wechat_website::CALLBACK_PATH, get(wechat_website::callback))
         .route("/me", get(me::page))
         .route("/me/education", get(education::page).post(education::add))
         .route("/me/education/chsi", post(education::add_chsi))
         .route("/me/photo", get(photo::page).post(photo::upload).layer(axum::extract::DefaultBodyLimit::max(photo_limit)))
         .route("/me/photo.jpg", get(photo::image))
+        .route("/me/password", get(password::page).post(password::change))
         .route("/me/wechat", get(wechat::page))
         .route("/me/wechat/status", get(wechat::status))
         .route("/me/wechat/unbind", post(wechat::unbind_wechat))
@@ -79,7 +84,7 @@ impl FromRequestParts<AppState> for PageCtx {
                 token
             }
         };
-        let back = percent_encode(&return_address(&parts.method, &parts.uri));
+        let back = domain::percent::encode(&return_address(&parts.method, &parts.uri));
         Ok(PageCtx { lang, jar, csrf, session, client, back, secure_cookies })
     }
 }
@@ -97,16 +102,6 @@ fn return_address(method: &Method, uri: &Uri) -> String {
     }
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build()

@@ -3,7 +3,9 @@
 
 use super::{Chrome, PageCtx};
 use crate::flows::FlowError;
-use crate::flows::wechat::{ACCOUNT_BOUND, LOGIN_NOT_BOUND, OPENID_TAKEN, SCENE_UNUSABLE, bound_and_following, start_binding, start_login, unbind};
+use crate::flows::wechat::{
+    ACCOUNT_BOUND, LOGIN_NOT_BOUND, OPENID_TAKEN, SCENE_UNUSABLE, bound_and_following, start_binding, start_follow, start_login, unbind,
+};
 use crate::sessions::{SESSION_COOKIE, start_session};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use sha2::{Digest, Sha256};
@@ -74,9 +76,12 @@ async fn render(state: &AppState, ctx: PageCtx, unbound: bool, unbind_error: Opt
         Ok(state) => state,
         Err(error) => return super::error_page(lang, error.into_api(lang)),
     };
+    // Not bound: the binding code (a scan by someone not following follows too). Bound but not following: a
+    // code that follows the account.
     let (mut scene, mut qr_svg, mut error) = (None, String::new(), None);
-    if !bound {
-        match start_binding(state, &account_id).await {
+    if !(bound && following) {
+        let started = if bound { start_follow(state, &account_id).await } else { start_binding(state, &account_id).await };
+        match started {
             Ok(created) => {
                 qr_svg = qr_svg_for(&created.qr_url);
                 scene = Some(created.scene);
@@ -105,7 +110,7 @@ pub struct StatusQuery {
 
 #[derive(Serialize)]
 pub struct BindingStatus {
-    /// `waiting`, `bound`, `taken`, `account_bound` or `expired`.
+    /// `waiting`, `bound`, `following` (a follow code), `taken`, `account_bound` or `expired`.
     state: &'static str,
     message: String,
 }
@@ -121,6 +126,7 @@ pub async fn status(State(state): State<AppState>, ctx: PageCtx, Query(query): Q
     let zh_en = |zh: &str, en: &str| ctx.lang.pick(zh, en).to_owned();
     let answer = match scene.outcome.as_deref() {
         Some("bound") => BindingStatus { state: "bound", message: zh_en("已绑定", "Bound") },
+        Some("following") => BindingStatus { state: "following", message: zh_en("已关注", "Following") },
         Some("taken") => BindingStatus { state: "taken", message: zh_en(OPENID_TAKEN, "This WeChat is bound to another candidate; one WeChat binds one candidate.") },
         Some(_) => BindingStatus { state: "account_bound", message: zh_en(ACCOUNT_BOUND, "This account is bound to another WeChat.") },
         None if scene.expires_at <= now() => BindingStatus { state: "expired", message: zh_en(SCENE_UNUSABLE, "The code has expired; reload the page for a new one.") },
@@ -141,17 +147,24 @@ struct LoginWechatPage {
     scene: Option<String>,
     qr_svg: String,
     error: Option<String>,
+    /// Whether the open-platform website login is offered too.
+    website_login: bool,
 }
 
 /// 微信扫码登录: a one-time login code for this browser.
 pub async fn login_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    let lang = ctx.lang;
     if ctx.session.0.is_some() {
         return Redirect::to("/me").into_response();
     }
+    render_login(&state, ctx, None, StatusCode::OK).await
+}
+
+/// The WeChat login page with a fresh one-time code, and `notice` when an earlier attempt came to nothing.
+pub(super) async fn render_login(state: &AppState, ctx: PageCtx, notice: Option<String>, status: StatusCode) -> Response {
+    let lang = ctx.lang;
     let secret = hex::encode(store::pii::random_bytes::<32>());
-    let (mut scene, mut qr_svg, mut error) = (None, String::new(), None);
-    match start_login(&state, &hex::encode(Sha256::digest(secret.as_bytes()))).await {
+    let (mut scene, mut qr_svg, mut error) = (None, String::new(), notice);
+    match start_login(state, &hex::encode(Sha256::digest(secret.as_bytes()))).await {
         Ok(created) => {
             qr_svg = qr_svg_for(&created.qr_url);
             scene = Some(created.scene);
@@ -166,8 +179,9 @@ pub async fn login_page(State(state): State<AppState>, ctx: PageCtx) -> Response
         .secure(ctx.secure_cookies)
         .build();
     let c = ctx.chrome("微信扫码登录", "Log in with WeChat");
+    let website_login = state.wechat_website.is_some();
     let ctx = PageCtx { jar: ctx.jar.clone().add(cookie), ..ctx };
-    ctx.render(StatusCode::OK, LoginWechatPage { c, scene, qr_svg, error })
+    ctx.render(status, LoginWechatPage { c, scene, qr_svg, error, website_login })
 }
 
 #[derive(Serialize)]

@@ -29,9 +29,10 @@ describe('wechat binding page', () => {
       });
     });
 
-    test(`bind with the simulated phone, then log in by scanning (${label})`, async (t) => {
+    test(`bind with the simulated phone, log in by scanning, unbind and rebind (${label})`, async (t) => {
       await env.withPage(t, size, async (page) => {
-        await registerThroughPages(page, newCandidate());
+        const candidate = newCandidate();
+        await registerThroughPages(page, candidate);
         await page.goto('/me/wechat');
         await page.locator('#bind-qr svg').waitFor();
         const phone = await page.context().newPage();
@@ -51,6 +52,16 @@ describe('wechat binding page', () => {
         await Promise.all([phone.waitForNavigation(), phone.getByRole('button', { name: new RegExp(`^${user}扫一扫登录二维码`) }).first().click()]);
         await page.waitForURL(/\/me$/, { timeout: 10_000 });
         assert.match(await page.locator('h1').innerText(), /个人信息管理/);
+
+        // Unbind (the password again), then rebind the same WeChat.
+        await page.goto('/me/wechat');
+        await page.getByLabel('请输入登录密码确认').fill(candidate.password);
+        await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '解除绑定' }).click()]);
+        assert.match(await page.locator('main').innerText(), /已解除微信绑定/);
+        await page.locator('#bind-qr svg').waitFor();
+        await phone.goto('/sim/wechat/phone');
+        await Promise.all([phone.waitForNavigation(), phone.getByRole('button', { name: new RegExp(`^${user}扫一扫绑定二维码`) }).first().click()]);
+        await page.getByTestId('bind-status').filter({ hasText: '已绑定' }).waitFor({ timeout: 10_000 });
         await phone.close();
       });
     });

@@ -69,10 +69,11 @@ async fn wait(State(sim): State<WechatSimulator>, Query(q): Query<WaitQuery>) ->
         None => {
             let page = format!(
                 "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta http-equiv=\"refresh\" content=\"1\">\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta http-equiv=\"refresh\" content=\"1; url=wait?uuid={}\">\
                  <title>微信登录（模拟）</title></head><body><main><h1>微信登录（模拟）</h1>\
                  <p>请使用微信扫描二维码登录。</p><p>模拟器中没有真的二维码：请打开<a href=\"../../phone\">模拟微信</a>，\
                  在“网站登录请求”中确认编号 <strong data-testid=\"web-login-uuid\">{}</strong>。</p></main></body></html>",
+                escape(&login.uuid),
                 escape(&login.uuid[..8])
             );
             Html(page).into_response()

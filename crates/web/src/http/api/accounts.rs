@@ -52,6 +52,7 @@ pub struct AccountCreated {
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccountBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 128 visible ASCII characters; a retry with the same key and body within 24 h returns the first response (marked `Idempotent-Replayed: true`)")),
     responses(
+        (status = 415, description = "The body is not JSON (`request.unsupported_media_type`)", body = ErrorBody),
         (status = 422, description = "The Idempotency-Key was used before with a different body (`idempotency.key_reused`)", body = ErrorBody),
         (status = 201, description = "Account created, session started", body = AccountCreated),
         (status = 400, description = "Invalid input; `field` names the request field", body = ErrorBody),
@@ -150,6 +151,7 @@ pub struct ChangePasswordBody {
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = ChangePasswordBody, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body returns the first response")),
     responses(
+        (status = 415, description = "The body is not JSON (`request.unsupported_media_type`)", body = ErrorBody),
         (status = 204, description = "Changed; other sessions ended"),
         (status = 401, body = ErrorBody),
         (status = 400, description = "Wrong current password (`password.current_wrong`) or a new password the policy refuses; every problem listed", body = ErrorBody),

@@ -96,6 +96,7 @@ pub async fn list(State(state): State<AppState>, client: Client, caller: ApiCall
 #[utoipa::path(post, path = "/api/v1/me/education", tag = "education", security(("bearer" = [])), request_body = EducationBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 128 visible ASCII characters; a retry with the same key and body within 24 h returns the first response")),
     responses(
+        (status = 415, description = "The body is not JSON (`request.unsupported_media_type`)", body = ErrorBody),
         (status = 422, description = "The Idempotency-Key was used before with a different body (`idempotency.key_reused`)", body = ErrorBody),
         (status = 201, body = EducationItem),
         (status = 400, description = "Invalid input; `field` names the request field", body = ErrorBody),
@@ -123,6 +124,7 @@ pub struct ChsiBody {
 #[utoipa::path(post, path = "/api/v1/me/education/chsi", tag = "education", security(("bearer" = [])), request_body = ChsiBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 128 visible ASCII characters; a retry with the same key and body within 24 h returns the first response")),
     responses(
+        (status = 415, description = "The body is not JSON (`request.unsupported_media_type`)", body = ErrorBody),
         (status = 422, description = "The Idempotency-Key was used before with a different body (`idempotency.key_reused`)", body = ErrorBody),
         (status = 201, body = EducationItem),
         (status = 400, description = "Code malformed, invalid, expired or closed; report not the candidate's or not eligible", body = ErrorBody),

@@ -28,6 +28,7 @@ pub struct SessionCreated {
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = LoginBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 128 visible ASCII characters; a retry with the same key and body within 24 h returns the first response (marked `Idempotent-Replayed: true`)")),
     responses(
+        (status = 415, description = "The body is not JSON (`request.unsupported_media_type`)", body = ErrorBody),
         (status = 422, description = "The Idempotency-Key was used before with a different body (`idempotency.key_reused`)", body = ErrorBody),
         (status = 201, body = SessionCreated),
         (status = 400, description = "Missing fields", body = ErrorBody),
@@ -68,6 +69,7 @@ pub struct MiniProgramLoginBody {
 /// candidate whose bound WeChat it is. WeChat's session_key never leaves the server.
 #[utoipa::path(post, path = "/api/v1/sessions/wechat-miniprogram", tag = "sessions", request_body = MiniProgramLoginBody,
     responses(
+        (status = 415, description = "The body is not JSON (`request.unsupported_media_type`)", body = ErrorBody),
         (status = 201, body = SessionCreated),
         (status = 400, description = "No code, or WeChat says it is invalid or used (`wechat.code_required`, `wechat.code_invalid`)", body = ErrorBody),
         (status = 403, description = "The WeChat is bound to no candidate (`wechat.not_bound`)", body = ErrorBody),

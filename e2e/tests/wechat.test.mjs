@@ -1,8 +1,8 @@
 // 微信绑定与关注 in the browser: the checklist links to it, the page shows a one-time binding QR code drawn by
 // kaowu and waits for the scan, at desktop and phone width, with axe-core. Then the whole round through the
 // simulator's phone page (/sim/wechat/phone): scan to bind, the page turns to 已绑定 by itself, log out, scan the
-// login code, logged in. And the open-platform website login: kaowu → WeChat's qrconnect page → confirmed on the
-// phone → back to kaowu, logged in.
+// login code, logged in, unbind, rebind. And the open-platform website login: kaowu → WeChat's qrconnect page →
+// confirmed on the phone → back to kaowu, logged in; then the mini-program's wx.login() code gives an API session.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,6 +99,17 @@ describe('wechat binding page', () => {
       await Promise.all([phone.waitForNavigation(), phone.getByRole('button', { name: `买买提确认登录网站（${uuid}）` }).click()]);
       await page.waitForURL(/\/me$/, { timeout: 10_000 });
       assert.match(await page.locator('h1').innerText(), /个人信息管理/);
+
+      // The mini-program: wx.login() on the phone gives a code; kaowu turns it into a session for the same
+      // candidate.
+      await phone.goto('/sim/wechat/phone');
+      await Promise.all([phone.waitForNavigation(), phone.getByRole('button', { name: '买买提打开小程序（wx.login）' }).click()]);
+      const code = await phone.getByTestId('mini-code-oSIMUSER0000000000000000003').innerText();
+      const answer = await phone.request.post('/api/v1/sessions/wechat-miniprogram', { data: { code } });
+      assert.equal(answer.status(), 201);
+      const { token } = await answer.json();
+      const me = await phone.request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(me.status(), 200);
       await phone.close();
     });
   });

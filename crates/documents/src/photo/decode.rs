@@ -74,6 +74,9 @@ pub fn decode(spec: &PhotoSpec, bytes: &[u8], reduction: impl FnOnce(u32, u32) -
     Ok(Decoded { header, image: flatten_onto_white(image), reduction })
 }
 
+/// More scans than any camera or editor writes (libjpeg-turbo's documentation suggests 500).
+const MAX_PROGRESSIVE_SCANS: u32 = 500;
+
 /// A YCbCr or greyscale JPEG decoded `reduction` times smaller by libjpeg-turbo; `None` for colour spaces it
 /// will not convert to RGB (CMYK, YCCK), which take the general path.
 fn decode_jpeg_reduced(bytes: &[u8], reduction: u32) -> Result<Option<RgbImage>, PhotoRejection> {
@@ -84,6 +87,12 @@ fn decode_jpeg_reduced(bytes: &[u8], reduction: u32) -> Result<Option<RgbImage>,
     }
     let factor = turbojpeg::ScalingFactor::new(1, reduction as usize);
     decompressor.set_scaling_factor(factor).map_err(|_| PhotoRejection::Corrupt)?;
+    // A progressive JPEG may carry thousands of tiny scans that each cost a pass over the image: a few
+    // kilobytes that keep a core busy for minutes. Cameras write at most a dozen or so.
+    decompressor.set_scan_limit(MAX_PROGRESSIVE_SCANS).map_err(|_| PhotoRejection::Corrupt)?;
+    // Chroma is replicated instead of interpolated: the picture is reduced and then scaled down again, where
+    // the difference does not survive, and it saves a pass.
+    decompressor.set_fast_upsample(true).map_err(|_| PhotoRejection::Corrupt)?;
     let (width, height) = (factor.scale(header.width), factor.scale(header.height));
     let mut pixels = vec![0u8; width * height * 3];
     let output = turbojpeg::Image { pixels: pixels.as_mut_slice(), width, pitch: width * 3, height, format: turbojpeg::PixelFormat::RGB };

@@ -32,6 +32,8 @@ pub(super) struct PhoneState {
     pub following: Vec<String>,
     /// The last thing WeChat showed the user (kaowu's reply), per openid.
     pub last_reply: Vec<(String, String)>,
+    /// The last mini-program login code made for each user (for testers to send to kaowu by hand).
+    pub mini_codes: Vec<(String, String)>,
     pub clock: i64,
 }
 
@@ -41,6 +43,7 @@ pub(super) fn router(sim: WechatSimulator) -> Router {
         .route("/phone/scan", post(scan))
         .route("/phone/unfollow", post(unfollow))
         .route("/phone/web-login", post(web_login))
+        .route("/phone/wx-login", post(wx_login))
         .with_state(sim)
 }
 
@@ -51,6 +54,7 @@ pub(super) fn escape(text: &str) -> String {
 async fn page(State(sim): State<WechatSimulator>) -> Html<String> {
     let tickets = sim.recent_tickets();
     let web_logins = sim.waiting_web_logins();
+    let mini_program = sim.mini_program_appid().is_some();
     let phone = sim.phone();
     let state = phone.lock().expect("phone lock");
     let mut html = String::from(
@@ -68,6 +72,20 @@ async fn page(State(sim): State<WechatSimulator>) -> Html<String> {
             escape(nickname),
             if follows { "已关注公众号" } else { "未关注公众号" }
         ));
+        if let Some((_, code)) = state.mini_codes.iter().rev().find(|(o, _)| o == openid) {
+            html.push_str(&format!(
+                "<p>小程序 wx.login() 凭证（一次有效）：<code data-testid=\"mini-code-{openid}\">{}</code><br>\
+                 发送到 POST /api/v1/sessions/wechat-miniprogram {{\"code\": \"…\"}} 即可登录已绑定的考生账号。</p>",
+                escape(code)
+            ));
+        }
+        if mini_program {
+            html.push_str(&format!(
+                "<form method=\"post\" action=\"/sim/wechat/phone/wx-login\"><input type=\"hidden\" name=\"openid\" value=\"{openid}\">\
+                 <button type=\"submit\">{}打开小程序（wx.login）</button></form>",
+                escape(nickname)
+            ));
+        }
         if let Some((_, reply)) = state.last_reply.iter().rev().find(|(o, _)| o == openid) {
             html.push_str(&format!("<p data-testid=\"reply-{openid}\">公众号回复：{}</p>", escape(reply)));
         }
@@ -138,6 +156,15 @@ struct WebLoginForm {
 async fn web_login(State(sim): State<WechatSimulator>, Form(form): Form<WebLoginForm>) -> Redirect {
     let nickname = USERS.iter().find(|(openid, _)| *openid == form.openid).map(|(_, name)| *name).unwrap_or("微信用户");
     sim.decide_web_login(&form.uuid, &form.openid, nickname, form.decision == "allow");
+    Redirect::to("/sim/wechat/phone")
+}
+
+/// The person opens the mini-program: `wx.login()` gives a one-time code, shown for the tester to use.
+async fn wx_login(State(sim): State<WechatSimulator>, Form(form): Form<UnfollowForm>) -> Redirect {
+    if let Some(appid) = sim.mini_program_appid() {
+        let code = sim.wx_login(&appid, &form.openid);
+        sim.phone().lock().expect("phone lock").mini_codes.push((form.openid, code));
+    }
     Redirect::to("/sim/wechat/phone")
 }
 

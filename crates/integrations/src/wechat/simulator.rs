@@ -103,6 +103,11 @@ impl WechatSimulator {
         self
     }
 
+    /// The appid of the registered mini-program, if any.
+    pub fn mini_program_appid(&self) -> Option<String> {
+        self.apps.lock().expect("apps lock").iter().find(|(_, (_, kind))| *kind == AppKind::MiniProgram).map(|(appid, _)| appid.clone())
+    }
+
     fn app_kind(&self, appid: &str) -> Option<AppKind> {
         self.apps.lock().expect("apps lock").get(appid).map(|(_, kind)| *kind)
     }

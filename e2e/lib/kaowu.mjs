@@ -262,6 +262,14 @@ export async function submitAndWait(page, buttonName) {
 }
 
 /** The double-entry page, filled with the given identity. */
+/** Logs in on the login page (stays there when refused). */
+export async function logIn(page, loginName, password) {
+  await page.goto('/login');
+  await page.fill('#login', loginName);
+  await page.fill('#password', password);
+  await submitAndWait(page, '登录');
+}
+
 export async function fillConfirmation(page, { name, idType, idNumber }) {
   if (name !== undefined) await page.fill('#confirm_name', name);
   if (idType !== undefined) await page.selectOption('#confirm_id_type', idType);

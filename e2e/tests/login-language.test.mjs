@@ -7,6 +7,7 @@ import {
   acceptNotice,
   fillConfirmation,
   fillRegistrationForm,
+  logIn,
   newCandidate,
   newIdNumber,
   registerThroughPages,
@@ -17,12 +18,7 @@ import {
 describe('login, logout and the language switch', () => {
   const env = useServerAndBrowser();
 
-  async function login(page, loginName, password) {
-    await page.goto('/login');
-    await page.fill('#login', loginName);
-    await page.fill('#password', password);
-    await submitAndWait(page, '登录');
-  }
+  const login = logIn;
 
   async function logout(page) {
     await Promise.all([

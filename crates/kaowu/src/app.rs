@@ -131,6 +131,13 @@ async fn housekeeping(state: web::AppState) {
         if let Err(error) = state.store.purge_wechat_pushes(now - 86_400).await {
             tracing::warn!(error = %error, "WeChat push purge failed");
         }
+        if let Err(error) = state.store.purge_login_throttle(now).await {
+            tracing::warn!(error = %error, "login throttle purge failed");
+        }
+        // Login records are kept six months (security.md), then dropped.
+        if let Err(error) = state.store.purge_login_events(now - 183 * 86_400).await {
+            tracing::warn!(error = %error, "login history purge failed");
+        }
         // Bindings whose unionid could not be fetched when they were made (WeChat briefly unreachable).
         web::flows::wechat_login::learn_missing_unionids(&state).await;
     }

@@ -25,6 +25,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("session_absolute_hours", "absolute session lifetime (default 12)"),
     ("hash_workers", "concurrent argon2 hashes (default: number of cores)"),
     ("hash_queue", "hash requests allowed to wait before 503 (default 8)"),
+    ("login_max_failures", "wrong passwords/answers/codes per account before a lock (default 5)"),
+    ("login_max_failures_per_address", "the same per client address (default 30: an exam room shares one address)"),
+    ("login_lock_minutes", "how long a lock lasts, and how long failures are remembered (default 30)"),
     ("trust_forwarded_for", "take the client address from X-Forwarded-For (default false)"),
     ("chsi_base_url", "CHSI 学信网 base URL (default https://www.chsi.com.cn; demo: its in-process simulator)"),
     ("rare_char_font", "TrueType font cut into web-font blocks for rare characters (default: Debian's BabelStone Han)"),
@@ -154,6 +157,16 @@ impl Config {
             web.rare_char_font = PathBuf::from(v);
         }
         web.photo_spec = load_photo_spec(get("photo_spec").map(Path::new))?;
+        let lock_minutes: i64 = get("login_lock_minutes").map(|v| parse_num("login_lock_minutes", v)).transpose()?.unwrap_or(30);
+        anyhow::ensure!(lock_minutes >= 1, "login_lock_minutes must be at least 1");
+        for (key, rule) in [("login_max_failures", &mut web.account_throttle), ("login_max_failures_per_address", &mut web.address_throttle)] {
+            if let Some(v) = get(key) {
+                rule.limit = parse_num(key, v)?;
+                anyhow::ensure!(rule.limit >= 1, "{key} must be at least 1");
+            }
+            rule.window_secs = lock_minutes * 60;
+            rule.lock_secs = lock_minutes * 60;
+        }
         if let Some(v) = get("photo_workers") {
             web.photo_workers = parse_num("photo_workers", v)?;
         }

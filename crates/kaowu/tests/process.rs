@@ -116,13 +116,19 @@ async fn graceful_shutdown_lets_in_flight_requests_finish() {
     let mut server = start("serve", &[("KAOWU_HASH_QUEUE", "32"), ("KAOWU_HASH_WORKERS", "1")]);
     server.wait_ready().await;
     let client = reqwest::Client::new();
-    let username = unique_username();
-    let body = registration(&username, "关机测试", &unique_resident_id());
-    assert_eq!(client.post(format!("{}/api/v1/accounts", server.base)).json(&body).send().await.unwrap().status().as_u16(), 201);
+    // Three candidates, four logins each: one account never has more than a few checks in flight (the lockout
+    // counter would ask the rest to wait).
+    let mut usernames = Vec::new();
+    for _ in 0..3 {
+        let username = unique_username();
+        let body = registration(&username, "关机测试", &unique_resident_id());
+        assert_eq!(client.post(format!("{}/api/v1/accounts", server.base)).json(&body).send().await.unwrap().status().as_u16(), 201);
+        usernames.push(username);
+    }
     // Enough logins that several are still hashing when the signal arrives.
     let in_flight: Vec<_> = (0..12)
-        .map(|_| {
-            let (client, url, username) = (client.clone(), format!("{}/api/v1/sessions", server.base), username.clone());
+        .map(|i| {
+            let (client, url, username) = (client.clone(), format!("{}/api/v1/sessions", server.base), usernames[i % 3].clone());
             tokio::spawn(async move { client.post(url).json(&json!({"login": username, "password": PASSWORD})).send().await.map(|r| r.status().as_u16()) })
         })
         .collect();

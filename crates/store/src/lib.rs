@@ -6,11 +6,13 @@ mod db;
 pub mod accounts;
 pub mod education;
 pub mod idempotency;
+pub mod login_events;
 pub mod objects;
 pub mod photos;
 pub mod pii;
 pub mod reference;
 pub mod sessions;
+pub mod throttle;
 pub mod wechat;
 
 pub use db::{Backend, Db, DbOptions};

@@ -22,6 +22,8 @@ pub struct ActiveSession {
     pub last_seen_at: i64,
     pub idle_timeout_secs: i64,
     pub absolute_expires_at: i64,
+    /// When the owner last proved who they are in this session (logging in counts).
+    pub reauthenticated_at: i64,
 }
 
 impl ActiveSession {
@@ -35,29 +37,50 @@ impl ActiveSession {
 const TOUCH_GRANULARITY_SECS: i64 = 30;
 
 impl Store {
+    /// Creates the session, records the login in the account's history and gives back the lockout counter's
+    /// places the login's check held, in one transaction (one commit).
     #[tracing::instrument(skip_all, fields(channel = new.channel))]
-    pub async fn create_session(&self, new: &NewSession<'_>) -> StoreResult<()> {
+    pub async fn create_session(
+        &self,
+        new: &NewSession<'_>,
+        login: &crate::login_events::NewLoginEvent<'_>,
+        release: &crate::throttle::Release<'_>,
+    ) -> StoreResult<()> {
+        let release_sql = crate::throttle::release_sql(release.keys.len(), release.forget.len());
         const SQL: &str = "INSERT INTO sessions (token_hash, account_id, channel, created_at, last_seen_at, \
-             idle_timeout_secs, absolute_expires_at, client_ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)";
-        on_db!(&self.db, pool => sqlx::query(SQL)
-            .bind(new.token_hash)
-            .bind(new.account_id)
-            .bind(new.channel)
-            .bind(new.now)
-            .bind(new.idle_timeout_secs)
-            .bind(new.absolute_expires_at)
-            .bind(new.client_ip)
-            .bind(new.user_agent)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
+             idle_timeout_secs, absolute_expires_at, client_ip, user_agent, reauthenticated_at) \
+             VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $4)";
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(SQL)
+                .bind(new.token_hash)
+                .bind(new.account_id)
+                .bind(new.channel)
+                .bind(new.now)
+                .bind(new.idle_timeout_secs)
+                .bind(new.absolute_expires_at)
+                .bind(new.client_ip)
+                .bind(new.user_agent)
+                .execute(&mut *tx)
+                .await?;
+            crate::login_events::insert_login_event!(login).execute(&mut *tx).await?;
+            if !release.keys.is_empty() {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(release_sql.as_str()));
+                for key in release.keys.iter().chain(&release.forget) {
+                    query = query.bind(*key);
+                }
+                query.execute(&mut *tx).await?;
+            }
+            tx.commit().await
+        })?;
         Ok(())
     }
 
     /// The live session for a token hash, with its activity time refreshed.
     #[tracing::instrument(skip_all)]
     pub async fn active_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<ActiveSession>> {
-        const SQL: &str = "SELECT account_id, channel, last_seen_at, idle_timeout_secs, absolute_expires_at FROM sessions \
+        const SQL: &str = "SELECT account_id, channel, last_seen_at, idle_timeout_secs, absolute_expires_at, \
+             COALESCE(reauthenticated_at, created_at) AS reauthenticated_at FROM sessions \
              WHERE token_hash = $1 AND absolute_expires_at > $2 AND last_seen_at + idle_timeout_secs > $2";
         let session = on_db!(&self.db, pool => sqlx::query_as::<_, ActiveSession>(SQL)
             .bind(token_hash)
@@ -71,6 +94,14 @@ impl Store {
             session.last_seen_at = now;
         }
         Ok(Some(session))
+    }
+
+    /// The owner proved who they are again in this session.
+    #[tracing::instrument(skip_all)]
+    pub async fn mark_reauthenticated(&self, token_hash: &str, now: i64) -> StoreResult<()> {
+        const SQL: &str = "UPDATE sessions SET reauthenticated_at = $2 WHERE token_hash = $1";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(token_hash).bind(now).execute(pool).await.map(|_| ()))?;
+        Ok(())
     }
 
     #[tracing::instrument(skip_all)]

@@ -76,6 +76,11 @@ impl ApiError {
         self.errors.first().map(|e| e.code).unwrap_or("internal")
     }
 
+    /// The first error's sentence, in the caller's language (for pages that show it).
+    pub fn message(&self) -> String {
+        self.body().message
+    }
+
     pub fn body(&self) -> ErrorBody {
         let describe = |e: &FieldError| FieldErrorBody {
             code: e.code.to_string(),

@@ -127,6 +127,11 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
         ),
         "login.required" => ("请填写用户名或证件号码及密码。", "Please enter your username or ID number and password."),
         "login.invalid_credentials" => ("用户名/证件号码或密码不正确。", "Wrong username/ID number or password."),
+        "session.not_found" => ("没有这个登录会话，可能已经退出。", "No such session; it may have ended already."),
+        "login.locked" => (
+            "密码错误次数过多，已暂时锁定，期间即使密码正确也无法登录。请稍后再试，或使用“忘记密码”找回",
+            "Too many wrong attempts: logging in is locked for now, even with the right password. Try again later, or use “Forgot password”"
+        ),
         "auth.required" => ("请先登录。", "Please log in first."),
         "csrf.invalid" => (
             "页面已过期，请刷新后重新提交（您填写的内容已保留）。",
@@ -208,7 +213,6 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
             "You have submitted an application, so your photo is locked. To change it, contact the exam authority of your site.",
         ),
         "photo.not_found" => ("尚未上传照片。", "No photo has been uploaded yet."),
-        "wechat.unbind_password" => ("密码不正确，未解除绑定。", "Wrong password; the WeChat is still bound."),
         "wechat.unavailable" => ("暂时无法连接微信，请稍后再试。", "WeChat cannot be reached right now; please try again later."),
         "wechat.not_configured" => ("本平台未配置微信公众号。", "No WeChat official account is configured."),
         "wechat.not_bound" => (
@@ -232,6 +236,11 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
             Lang::Zh => format!("{text}：“{detail}”。"),
             Lang::En => format!("{text}: “{detail}”."),
         },
+        Some(minutes) if code == "login.locked" => match lang {
+            Lang::Zh => format!("{text}（约 {minutes} 分钟后解除）。"),
+            Lang::En => format!("{text} (about {minutes} minutes)."),
+        },
+        None if code == "login.locked" => format!("{text}{}", lang.pick("。", ".")),
         _ => text.to_string(),
     }
 }

@@ -37,12 +37,41 @@ struct Inner {
     dummy_hash: String,
 }
 
-/// Releases an admission slot however the request ends (including cancellation).
-struct Admission<'a>(&'a AtomicUsize);
+/// A place among the admitted hashing requests, released however the request ends (including cancellation).
+pub struct Admission(Arc<Inner>);
 
-impl Drop for Admission<'_> {
+impl Drop for Admission {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.0.admitted.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Admission {
+    /// Verifies under this admission.
+    pub async fn verify(self, secret: String, phc: String) -> bool {
+        self.run(move || verify_blocking(&secret, &phc)).await
+    }
+
+    /// Spends the time of a real verification and always fails: for identifiers that match no account.
+    pub async fn verify_dummy(self, secret: String) -> bool {
+        let phc = self.0.dummy_hash.clone();
+        self.run(move || {
+            verify_blocking(&secret, &phc);
+            false
+        })
+        .await
+    }
+
+    async fn run<T: Send + 'static>(self, work: impl FnOnce() -> T + Send + 'static) -> T {
+        let (done, result) = oneshot::channel();
+        let started = std::time::Instant::now();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        self.0.jobs.send(job).expect("hashing threads live as long as the Hasher");
+        let result = result.await.expect("hashing does not panic");
+        metrics::histogram!("kaowu_hash_seconds").record(started.elapsed().as_secs_f64());
+        result
     }
 }
 
@@ -128,23 +157,20 @@ impl Hasher {
         }
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Overloaded> {
+    /// A place for one hashing request, or `Overloaded` at once. Taken before any other work of a login, so
+    /// an overloaded server refuses without touching the database.
+    pub fn admit(&self) -> Result<Admission, Overloaded> {
         let inner = &self.inner;
         if inner.admitted.fetch_add(1, Ordering::AcqRel) >= inner.max_admitted {
             inner.admitted.fetch_sub(1, Ordering::AcqRel);
             metrics::counter!("kaowu_hash_overload_total").increment(1);
             return Err(Overloaded);
         }
-        let _admission = Admission(&inner.admitted);
-        let (done, result) = oneshot::channel();
-        let started = std::time::Instant::now();
-        let job: Job = Box::new(move || {
-            let _ = done.send(work());
-        });
-        inner.jobs.send(job).expect("hashing threads live as long as the Hasher");
-        let result = result.await.expect("hashing does not panic");
-        metrics::histogram!("kaowu_hash_seconds").record(started.elapsed().as_secs_f64());
-        Ok(result)
+        Ok(Admission(Arc::clone(inner)))
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Overloaded> {
+        Ok(self.admit()?.run(work).await)
     }
 
     pub async fn hash(&self, secret: String) -> Result<String, Overloaded> {
@@ -162,12 +188,7 @@ impl Hasher {
 
     /// Spends the time of a real verification and always fails: for identifiers that match no account.
     pub async fn verify_dummy(&self, secret: String) -> Result<bool, Overloaded> {
-        let phc = self.inner.dummy_hash.clone();
-        self.run(move || {
-            verify_blocking(&secret, &phc);
-            false
-        })
-        .await
+        Ok(self.admit()?.verify_dummy(secret).await)
     }
 }
 

@@ -69,24 +69,55 @@ pub struct StartedSession {
     pub expires_at: i64,
 }
 
-pub async fn start_session(state: &AppState, account_id: &str, channel: &str, client: &Client) -> Result<StartedSession, ApiError> {
+/// Starts a session after the candidate proved who they are by `method`, and records the login in their
+/// history.
+pub async fn start_session(
+    state: &AppState,
+    account_id: &str,
+    channel: &str,
+    method: crate::flows::login::LoginMethod,
+    client: &Client,
+) -> Result<StartedSession, ApiError> {
+    start_session_releasing(state, account_id, channel, method, client, &store::throttle::Release::default()).await
+}
+
+/// A session after a password login: the lockout counter's places go back in the session's own transaction.
+pub async fn start_password_session(state: &AppState, verified: &crate::flows::login::Verified, channel: &str, client: &Client) -> Result<StartedSession, ApiError> {
+    let release = verified.check.release();
+    start_session_releasing(state, &verified.account_id, channel, crate::flows::login::LoginMethod::Password, client, &release).await
+}
+
+async fn start_session_releasing(
+    state: &AppState,
+    account_id: &str,
+    channel: &str,
+    method: crate::flows::login::LoginMethod,
+    client: &Client,
+    release: &store::throttle::Release<'_>,
+) -> Result<StartedSession, ApiError> {
     let token = random_token();
     let now = now();
     let settings = &state.settings;
     let absolute_expires_at = now + settings.session_absolute_secs;
-    state
-        .store
-        .create_session(&NewSession {
-            token_hash: &token_hash(&token),
-            account_id,
-            channel,
-            now,
-            idle_timeout_secs: settings.session_idle_secs,
-            absolute_expires_at,
-            client_ip: client.ip.as_deref(),
-            user_agent: client.user_agent.as_deref(),
-        })
-        .await?;
+    let session = NewSession {
+        token_hash: &token_hash(&token),
+        account_id,
+        channel,
+        now,
+        idle_timeout_secs: settings.session_idle_secs,
+        absolute_expires_at,
+        client_ip: client.ip.as_deref(),
+        user_agent: client.user_agent.as_deref(),
+    };
+    let login = store::login_events::NewLoginEvent {
+        account_id,
+        method: method.as_str(),
+        outcome: "ok",
+        client_ip: client.ip.as_deref(),
+        user_agent: client.user_agent.as_deref(),
+        at: now,
+    };
+    state.store.create_session(&session, &login, release).await?;
     metrics::counter!("kaowu_sessions_started_total", "channel" => channel.to_string()).increment(1);
     Ok(StartedSession { token, expires_at: (now + settings.session_idle_secs).min(absolute_expires_at) })
 }

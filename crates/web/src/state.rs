@@ -30,6 +30,10 @@ pub struct WebSettings {
     pub photo_workers: usize,
     /// The official account (公众号); `None` leaves `/wechat/callback` unconfigured.
     pub wechat: Option<WechatSettings>,
+    /// Failed secret checks allowed per account before its lock, and how long the lock lasts.
+    pub account_throttle: store::throttle::ThrottleRule,
+    /// The same per client address: higher, because a 考点's exam room or a school shares one address.
+    pub address_throttle: store::throttle::ThrottleRule,
     /// This site's public address (scheme and host, no path), for addresses given to others such as the
     /// WeChat login's redirect_uri. Unset: taken from the request's Host header.
     pub public_url: Option<String>,
@@ -99,6 +103,8 @@ impl Default for WebSettings {
             photo_spec: domain::photo::PhotoSpec::default(),
             photo_workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             wechat: None,
+            account_throttle: store::throttle::ThrottleRule { limit: 5, window_secs: 30 * 60, lock_secs: 30 * 60 },
+            address_throttle: store::throttle::ThrottleRule { limit: 30, window_secs: 30 * 60, lock_secs: 30 * 60 },
             public_url: None,
         }
     }
@@ -193,4 +199,16 @@ impl AppState {
 
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Unix seconds as Beijing time, "2026-11-27 20:30": what candidates read (exam times are all Asia/Shanghai).
+pub fn beijing_time(secs: i64) -> String {
+    let china = time::UtcOffset::from_hms(8, 0, 0).expect("valid offset");
+    match time::OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(at) => {
+            let at = at.to_offset(china);
+            format!("{:04}-{:02}-{:02} {:02}:{:02}", at.year(), u8::from(at.month()), at.day(), at.hour(), at.minute())
+        }
+        Err(_) => String::new(),
+    }
 }

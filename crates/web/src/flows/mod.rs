@@ -5,6 +5,7 @@ pub mod login;
 pub mod password;
 pub mod photo;
 pub mod registration;
+pub mod security;
 pub mod wechat;
 pub mod wechat_login;
 
@@ -21,6 +22,8 @@ pub enum FlowError {
     /// The input is valid but collides with existing data (username or ID document taken).
     Conflict(FieldError),
     InvalidCredentials,
+    /// Too many failed secret checks: refused, whatever the secret, until `until` (unix seconds).
+    Locked { until: i64 },
     /// Too much password hashing in flight: try again shortly.
     Busy,
     /// An external system cannot answer now (its code says which and why); nothing was changed.
@@ -60,6 +63,12 @@ impl FlowError {
             FlowError::Invalid(errors) => ApiError::invalid(errors),
             FlowError::Conflict(error) => ApiError::field(StatusCode::CONFLICT, error),
             FlowError::InvalidCredentials => ApiError::unauthorized("login.invalid_credentials"),
+            FlowError::Locked { until } => {
+                let minutes = ((until - crate::state::now()).max(1) + 59) / 60;
+                let mut error = ApiError::field(StatusCode::TOO_MANY_REQUESTS, FieldError::new("", "login.locked").with_detail(minutes.to_string()));
+                error.retry_after_secs = Some(u32::try_from(minutes * 60).unwrap_or(u32::MAX));
+                error
+            }
             FlowError::Busy => ApiError::busy(),
             FlowError::Upstream(code) => {
                 let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code);

@@ -15,7 +15,13 @@ pub struct PasswordChange<'a> {
 
 /// Changes the password of the session's account and ends its other sessions (the one whose token hash is
 /// `keep_session` stays). Returns how many sessions ended.
-pub async fn change_password(state: &AppState, account_id: &str, keep_session: &str, change: &PasswordChange<'_>) -> Result<u64, FlowError> {
+pub async fn change_password(
+    state: &AppState,
+    account_id: &str,
+    keep_session: &str,
+    change: &PasswordChange<'_>,
+    client: &crate::sessions::Client,
+) -> Result<u64, FlowError> {
     let account = state.store.account(account_id).await?.ok_or(FlowError::InvalidCredentials)?;
     let mut errors = FieldErrors::default();
     let personal = PersonalData { username: Some(&account.username), id_number: Some(&account.id_number) };
@@ -30,7 +36,7 @@ pub async fn change_password(state: &AppState, account_id: &str, keep_session: &
         errors.push(FieldError::new("new_password", "password.unchanged"));
     }
     // The current password is checked even when the new one is refused, so the answer does not depend on it.
-    if !confirm_password(state, account_id, change.current).await? {
+    if !confirm_password(state, account_id, change.current, client).await? {
         errors.push(FieldError::new("current_password", "password.current_wrong"));
     }
     let new = match new {

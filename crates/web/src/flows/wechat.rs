@@ -186,12 +186,10 @@ pub async fn bound_and_following(state: &AppState, account_id: &str) -> Result<(
 pub fn notify_security(state: &AppState, openid: &str, event: &str, detail: &str) {
     let Some(template) = state.settings.wechat.as_ref().and_then(|w| w.security_template.clone()) else { return };
     let (state, openid) = (state.clone(), openid.to_owned());
-    let china = time::UtcOffset::from_hms(8, 0, 0).expect("valid offset");
-    let when = time::OffsetDateTime::now_utc().to_offset(china);
     let data = serde_json::json!({
         "first": {"value": "考生管理平台账号安全提醒"},
         "keyword1": {"value": event},
-        "keyword2": {"value": format!("{:04}-{:02}-{:02} {:02}:{:02}", when.year(), u8::from(when.month()), when.day(), when.hour(), when.minute())},
+        "keyword2": {"value": crate::state::beijing_time(now())},
         "remark": {"value": detail},
     });
     tokio::spawn(async move {
@@ -207,12 +205,9 @@ pub fn notify_security(state: &AppState, openid: &str, event: &str, detail: &str
     });
 }
 
-/// Unbinds the candidate's WeChat after they confirmed their password (a fresh re-authentication), and tells the
+/// Unbinds the candidate's WeChat (the caller made sure they proved who they are recently), and tells the
 /// WeChat that was bound.
-pub async fn unbind(state: &AppState, account_id: &str, password: &str) -> Result<(), FlowError> {
-    if !super::login::confirm_password(state, account_id, password).await? {
-        return Err(FlowError::Invalid(domain::FieldError::new("password", "wechat.unbind_password").into()));
-    }
+pub async fn unbind(state: &AppState, account_id: &str) -> Result<(), FlowError> {
     if let Some(openid) = state.store.unbind_wechat(account_id).await? {
         tracing::info!("wechat unbound");
         notify_security(state, &openid, "解除微信绑定", "您的微信已与考生管理平台账号解除绑定。如非本人操作，请立即登录平台修改密码。");

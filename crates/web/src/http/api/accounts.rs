@@ -83,7 +83,7 @@ pub async fn create_account(
     registration::ensure_available(&state, &registration).await.map_err(fail)?;
     let pending = registration::hash_secrets(&state, &registration).await.map_err(fail)?;
     let account_id = registration::create_account(&state, &pending).await.map_err(fail)?;
-    let session = start_session(&state, &account_id, "api", &client).await?;
+    let session = start_session(&state, &account_id, "api", crate::flows::login::LoginMethod::Registration, &client).await?;
     Ok((StatusCode::CREATED, Json(AccountCreated { account_id, token: session.token })))
 }
 
@@ -154,6 +154,7 @@ pub struct ChangePasswordBody {
         (status = 415, description = "The body is not JSON (`request.unsupported_media_type`)", body = ErrorBody),
         (status = 204, description = "Changed; other sessions ended"),
         (status = 401, body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords: locked until Retry-After (`login.locked`)", body = ErrorBody),
         (status = 400, description = "Wrong current password (`password.current_wrong`) or a new password the policy refuses; every problem listed", body = ErrorBody),
         (status = 503, description = "Busy; retry after the Retry-After header", body = ErrorBody)))]
 pub async fn change_password(
@@ -163,7 +164,7 @@ pub async fn change_password(
     ApiJson(body): ApiJson<ChangePasswordBody>,
 ) -> Result<StatusCode, ApiError> {
     let change = crate::flows::password::PasswordChange { current: &body.current_password, new: &body.new_password, confirm: &body.new_password_confirm };
-    crate::flows::password::change_password(&state, &caller.session.account_id, &caller.token_hash, &change)
+    crate::flows::password::change_password(&state, &caller.session.account_id, &caller.token_hash, &change, &client)
         .await
         .map_err(|e| e.into_api(client.lang))?;
     Ok(StatusCode::NO_CONTENT)

@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod json;
 pub mod photo;
 pub mod reference;
+pub mod security;
 pub mod sessions;
 
 use crate::state::AppState;
@@ -25,6 +26,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         accounts::create_account,
         accounts::me,
         accounts::change_password,
+        security::security,
+        security::end_session,
         education::list,
         education::add,
         education::add_chsi,
@@ -83,6 +86,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/rare-chars", get(reference::rare_chars))
         .route("/api/v1/me", get(accounts::me))
         .route("/api/v1/me/education", get(education::list))
+        .route("/api/v1/me/security", get(security::security))
+        .route("/api/v1/me/sessions/{id}", delete(security::end_session))
         .route("/api/v1/sessions/current", delete(sessions::end_session))
         .merge(public_writes)
         .merge(candidate_writes)

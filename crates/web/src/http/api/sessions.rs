@@ -1,7 +1,7 @@
 use super::json::ApiJson;
 use crate::error::{ApiError, ErrorBody};
-use crate::flows::login::authenticate;
-use crate::sessions::{ApiCaller, Client, start_session};
+use crate::flows::login::{LoginMethod, authenticate};
+use crate::sessions::{ApiCaller, Client, start_password_session, start_session};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -33,6 +33,7 @@ pub struct SessionCreated {
         (status = 201, body = SessionCreated),
         (status = 400, description = "Missing fields", body = ErrorBody),
         (status = 401, description = "Wrong credentials (never says which part)", body = ErrorBody),
+        (status = 429, description = "Too many wrong attempts for this account or address: locked, even for the right password, until Retry-After (`login.locked`)", body = ErrorBody),
         (status = 409, description = "The same Idempotency-Key is still being processed (`idempotency.in_progress`)", body = ErrorBody),
         (status = 503, description = "Busy; retry after the Retry-After header", body = ErrorBody)))]
 pub async fn create_session(
@@ -40,13 +41,20 @@ pub async fn create_session(
     client: Client,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
-    let account_id = authenticate(&state, &body.login, &body.password).await.map_err(|e| e.into_api(client.lang))?;
-    bearer_session(&state, &account_id, "api", &client).await
+    let verified = authenticate(&state, &body.login, &body.password, &client).await.map_err(|e| e.into_api(client.lang))?;
+    let session = start_password_session(&state, &verified, "api", &client).await?;
+    Ok((StatusCode::CREATED, Json(SessionCreated { token: session.token, expires_at: session.expires_at })))
 }
 
 /// A new session whose token the caller sends as `Authorization: Bearer …`.
-async fn bearer_session(state: &AppState, account_id: &str, channel: &str, client: &Client) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
-    let session = start_session(state, account_id, channel, client).await?;
+async fn bearer_session(
+    state: &AppState,
+    account_id: &str,
+    channel: &str,
+    method: LoginMethod,
+    client: &Client,
+) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
+    let session = start_session(state, account_id, channel, method, client).await?;
     Ok((StatusCode::CREATED, Json(SessionCreated { token: session.token, expires_at: session.expires_at })))
 }
 
@@ -80,5 +88,5 @@ pub async fn create_mini_program_session(
     ApiJson(body): ApiJson<MiniProgramLoginBody>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     let account_id = crate::flows::wechat_login::login_by_mini_program_code(&state, &body.code).await.map_err(|e| e.into_api(client.lang))?;
-    bearer_session(&state, &account_id, "miniprogram", &client).await
+    bearer_session(&state, &account_id, "miniprogram", LoginMethod::WechatMiniProgram, &client).await
 }

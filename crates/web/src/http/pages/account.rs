@@ -3,7 +3,7 @@
 use super::{Chrome, FormErrors, PageCtx, cookie};
 use crate::flows::FlowError;
 use crate::flows::login::authenticate;
-use crate::sessions::{SESSION_COOKIE, start_session};
+use crate::sessions::{SESSION_COOKIE, start_password_session};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -59,8 +59,8 @@ pub async fn login(State(state): State<AppState>, ctx: PageCtx, Form(form): Form
     if !ctx.csrf_ok(&form.csrf_token) {
         return failed(ctx, StatusCode::FORBIDDEN, "csrf.invalid", form.login);
     }
-    match authenticate(&state, &form.login, &form.password).await {
-        Ok(account_id) => match start_session(&state, &account_id, "web", &ctx.client).await {
+    match authenticate(&state, &form.login, &form.password, &ctx.client).await {
+        Ok(verified) => match start_password_session(&state, &verified, "web", &ctx.client).await {
             Ok(session) => {
                 if let Some((_, old)) = &ctx.session.0 {
                     let _ = state.store.end_session(old).await;
@@ -73,6 +73,11 @@ pub async fn login(State(state): State<AppState>, ctx: PageCtx, Form(form): Form
         Err(FlowError::Invalid(_)) => failed(ctx, StatusCode::UNPROCESSABLE_ENTITY, "login.required", form.login),
         Err(FlowError::InvalidCredentials) => failed(ctx, StatusCode::UNAUTHORIZED, "login.invalid_credentials", form.login),
         Err(FlowError::Busy) => failed(ctx, StatusCode::SERVICE_UNAVAILABLE, "service.busy", form.login),
+        Err(locked @ FlowError::Locked { .. }) => {
+            let c = ctx.chrome("登录", "Log in");
+            let errors = FormErrors { messages: vec![(String::new(), locked.into_api(lang).message())] };
+            ctx.render(StatusCode::TOO_MANY_REQUESTS, LoginPage { c, login: form.login, errors, logged_out: false })
+        }
         Err(other) => super::error_page(lang, other.into_api(lang)),
     }
 }

@@ -7,6 +7,8 @@ pub mod me;
 pub mod photo;
 pub mod register;
 pub mod password;
+pub mod reauth;
+pub mod security;
 pub mod wechat;
 pub mod wechat_website;
 
@@ -50,6 +52,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/me/photo", get(photo::page).post(photo::upload).layer(axum::extract::DefaultBodyLimit::max(photo_limit)))
         .route("/me/photo.jpg", get(photo::image))
         .route("/me/password", get(password::page).post(password::change))
+        .route("/me/reauth", get(reauth::page).post(reauth::confirm))
+        .route("/me/security", get(security::page))
+        .route("/me/security/sessions/end", post(security::end_session))
         .route("/me/wechat", get(wechat::page))
         .route("/me/wechat/status", get(wechat::status))
         .route("/me/wechat/unbind", post(wechat::unbind_wechat))

@@ -54,10 +54,14 @@ pub async fn change(State(state): State<AppState>, ctx: PageCtx, Form(form): For
         return refused(ctx, StatusCode::FORBIDDEN, FormErrors::general("csrf.invalid", lang));
     }
     let change = PasswordChange { current: &form.current_password, new: &form.new_password, confirm: &form.new_password_confirm };
-    match change_password(&state, &session.account_id, &token_hash, &change).await {
+    match change_password(&state, &session.account_id, &token_hash, &change, &ctx.client).await {
         Ok(_) => Redirect::to("/me/password?changed=1").into_response(),
         Err(FlowError::Invalid(errors)) => refused(ctx, StatusCode::UNPROCESSABLE_ENTITY, FormErrors::from(&errors, lang)),
         Err(FlowError::Busy) => refused(ctx, StatusCode::SERVICE_UNAVAILABLE, FormErrors::general("service.busy", lang)),
+        Err(locked @ FlowError::Locked { .. }) => {
+            let errors = FormErrors { messages: vec![(String::new(), locked.into_api(lang).message())] };
+            refused(ctx, StatusCode::TOO_MANY_REQUESTS, errors)
+        }
         Err(other) => super::error_page(lang, other.into_api(lang)),
     }
 }

@@ -204,7 +204,7 @@ pub async fn confirm(State(state): State<AppState>, ctx: PageCtx, Form(form): Fo
         Ok(account_id) => account_id,
         Err(error) => return form_failure(&state, ctx, refill(&pending), error),
     };
-    match start_session(&state, &account_id, "web", &ctx.client).await {
+    match start_session(&state, &account_id, "web", crate::flows::login::LoginMethod::Registration, &ctx.client).await {
         Ok(session) => {
             let jar = ctx.jar.add(cookie(SESSION_COOKIE, session.token, ctx.secure_cookies));
             (jar, Redirect::to("/me?welcome=1")).into_response()

@@ -37,18 +37,22 @@ pub struct PageQuery {
     unbound: Option<String>,
 }
 
+/// Binding and unbinding are sensitive changes: the page asks for the password first when the last proof is
+/// older than 15 minutes.
 pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<PageQuery>) -> Response {
-    render(&state, ctx, query.unbound.is_some(), None, StatusCode::OK).await
+    match &ctx.session.0 {
+        Some((session, _)) if !super::reauth::is_fresh(session) => super::reauth::confirm_first("/me/wechat"),
+        _ => render(&state, ctx, query.unbound.is_some(), None, StatusCode::OK).await,
+    }
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct UnbindForm {
     csrf_token: String,
-    password: String,
 }
 
-/// Unbinding needs the password again; afterwards the WeChat step is open until a WeChat is bound again.
+/// Unbinding needs a recent proof of identity; afterwards the WeChat step is open until a WeChat is bound again.
 pub async fn unbind_wechat(State(state): State<AppState>, ctx: PageCtx, axum::Form(form): axum::Form<UnbindForm>) -> Response {
     let lang = ctx.lang;
     let Some((session, _)) = &ctx.session.0 else { return Redirect::to("/login").into_response() };
@@ -56,14 +60,11 @@ pub async fn unbind_wechat(State(state): State<AppState>, ctx: PageCtx, axum::Fo
         let message = crate::i18n::error_message("csrf.invalid", None, lang);
         return render(&state, ctx, false, Some(message), StatusCode::FORBIDDEN).await;
     }
-    let account_id = session.account_id.clone();
-    match unbind(&state, &account_id, &form.password).await {
+    if !super::reauth::is_fresh(session) {
+        return super::reauth::confirm_first("/me/wechat");
+    }
+    match unbind(&state, &session.account_id).await {
         Ok(()) => Redirect::to("/me/wechat?unbound=1").into_response(),
-        Err(FlowError::Invalid(errors)) => {
-            let message = errors.0.first().map(|e| crate::i18n::error_message(e.code, None, lang)).unwrap_or_default();
-            render(&state, ctx, false, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(FlowError::Busy) => render(&state, ctx, false, Some(crate::i18n::error_message("service.busy", None, lang)), StatusCode::SERVICE_UNAVAILABLE).await,
         Err(other) => super::error_page(lang, other.into_api(lang)),
     }
 }
@@ -214,7 +215,7 @@ pub async fn login_status(State(state): State<AppState>, ctx: PageCtx, Query(que
                 Ok(None) => return answer("expired", SCENE_UNUSABLE, "The code has expired; reload the page."),
                 Err(error) => return crate::error::ApiError::from(error).into_response(),
             };
-            match start_session(&state, &account_id, "web", &ctx.client).await {
+            match start_session(&state, &account_id, "web", crate::flows::login::LoginMethod::WechatScan, &ctx.client).await {
                 Ok(session) => {
                     let jar = ctx.jar.clone().add(super::cookie(SESSION_COOKIE, session.token, ctx.secure_cookies)).remove(Cookie::build(LOGIN_SECRET_COOKIE).path("/login/wechat"));
                     let body = LoginStatus { state: "done", message: lang.pick("登录成功", "Logged in").to_owned(), redirect: Some("/me") };

@@ -84,7 +84,7 @@ pub async fn callback(State(state): State<AppState>, ctx: PageCtx, Query(query):
         }
         Err(other) => return super::error_page(lang, other.into_api(lang)),
     };
-    match start_session(&state, &account_id, "web", &ctx.client).await {
+    match start_session(&state, &account_id, "web", crate::flows::login::LoginMethod::WechatWebsite, &ctx.client).await {
         Ok(session) => {
             let jar = ctx.jar.add(super::cookie(SESSION_COOKIE, session.token, ctx.secure_cookies));
             (jar, Redirect::to("/me")).into_response()

@@ -1,0 +1,60 @@
+// Account security in the browser: 修改密码 and 登录设备与记录 (devices, ending one, the login history) at both
+// widths with axe-core, and the lock after five wrong passwords, told in words, refusing even the right one.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DESKTOP, PHONE, assertAccessible, assertNoHorizontalScroll, logIn, newCandidate, registerThroughPages, submitAndWait, useServerAndBrowser } from '../lib/kaowu.mjs';
+
+describe('account security', () => {
+  const env = useServerAndBrowser();
+
+  const login = logIn;
+
+  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    test(`devices and logins, and changing the password (${label})`, async (t) => {
+      await env.withPage(t, size, async (page) => {
+        const c = newCandidate();
+        await registerThroughPages(page, c);
+        await page.getByRole('link', { name: '登录设备与记录' }).click();
+        await page.waitForURL(/\/me\/security$/);
+        const current = page.locator('[data-testid="sessions"] tr[data-current="true"]');
+        assert.equal(await current.count(), 1);
+        assert.match(await current.innerText(), /本设备/);
+        assert.match(await page.getByTestId('login-history').innerText(), /注册后自动登录/);
+        await assertAccessible(page, '/me/security');
+        await assertNoHorizontalScroll(page, '/me/security');
+
+        await page.goto('/me/password');
+        await page.fill('#current_password', 'not-my-password');
+        await page.fill('#new_password', 'Nw8#harbour2027');
+        await page.fill('#new_password_confirm', 'Nw8#harbour2027');
+        await submitAndWait(page, '修改密码');
+        assert.match(await page.getByRole('alert').innerText(), /当前密码不正确/);
+        await assertAccessible(page, '/me/password with an error');
+        await page.fill('#current_password', c.password);
+        await page.fill('#new_password', 'Nw8#harbour2027');
+        await page.fill('#new_password_confirm', 'Nw8#harbour2027');
+        await submitAndWait(page, '修改密码');
+        assert.match(await page.getByTestId('password-changed').innerText(), /密码已修改/);
+        await page.goto('/me/security');
+        assert.match(await page.getByTestId('login-history').innerText(), /密码错误/, 'the wrong current password is listed');
+      });
+    });
+  }
+
+  test('five wrong passwords lock the account, even against the right one', async (t) => {
+    await env.withPage(t, DESKTOP, async (page) => {
+      const c = newCandidate();
+      await registerThroughPages(page, c);
+      await Promise.all([page.waitForURL(/\/login/), page.getByRole('navigation').getByRole('button', { name: '退出登录' }).click()]);
+      for (let i = 0; i < 5; i++) {
+        await login(page, c.username, `Wrong!pass20${i}`);
+        assert.match(await page.getByRole('alert').innerText(), /用户名\/证件号码或密码不正确/);
+      }
+      await login(page, c.username, c.password);
+      assert.equal(new URL(page.url()).pathname, '/login');
+      assert.match(await page.getByRole('alert').innerText(), /错误次数过多.*分钟后解除/s);
+      await assertAccessible(page, '/login locked');
+    });
+  });
+});

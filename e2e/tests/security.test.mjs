@@ -57,4 +57,29 @@ describe('account security', () => {
       await assertAccessible(page, '/login locked');
     });
   });
+
+  test('forgot the password: the security question, then a new password (phone)', async (t) => {
+    await env.withPage(t, PHONE, async (page) => {
+      const c = newCandidate();
+      await registerThroughPages(page, c);
+      await Promise.all([page.waitForURL(/\/login/), page.getByRole('navigation').getByRole('button', { name: '退出登录' }).click()]);
+      await page.getByRole('link', { name: '忘记密码？' }).click();
+      await page.fill('#login', c.username);
+      await submitAndWait(page, '下一步');
+      assert.ok((await page.getByTestId('security-question').innerText()).length > 2);
+      await page.fill('#answer', 'not the answer');
+      await submitAndWait(page, '下一步');
+      assert.match(await page.getByRole('alert').innerText(), /安全问题答案不正确/);
+      await assertAccessible(page, '/recover/answer with an error');
+      await assertNoHorizontalScroll(page, '/recover/answer');
+      await page.fill('#answer', c.securityAnswer);
+      await submitAndWait(page, '下一步');
+      await page.fill('#new_password', 'Nw8#harbour2027');
+      await page.fill('#new_password_confirm', 'Nw8#harbour2027');
+      await submitAndWait(page, '设置新密码');
+      assert.match(await page.getByTestId('password-reset').innerText(), /密码已重置/);
+      await login(page, c.username, 'Nw8#harbour2027');
+      assert.equal(new URL(page.url()).pathname, '/me');
+    });
+  });
 });

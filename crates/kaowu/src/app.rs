@@ -134,6 +134,9 @@ async fn housekeeping(state: web::AppState) {
         if let Err(error) = state.store.purge_login_throttle(now).await {
             tracing::warn!(error = %error, "login throttle purge failed");
         }
+        if let Err(error) = state.store.purge_password_resets(now).await {
+            tracing::warn!(error = %error, "password reset purge failed");
+        }
         // Login records are kept six months (security.md), then dropped.
         if let Err(error) = state.store.purge_login_events(now - 183 * 86_400).await {
             tracing::warn!(error = %error, "login history purge failed");

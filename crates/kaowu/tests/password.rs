@@ -4,22 +4,12 @@
 mod support;
 
 use serde_json::json;
-use support::{Backend, Options, TestApp};
+use support::{Backend, TestApp};
 
 on_both_databases!(changing_the_password_ends_other_sessions_and_tells_wechat);
 
 const NEW_PASSWORD: &str = "Nw8#harbour2027";
 
-async fn app_with_wechat(backend: Backend) -> TestApp {
-    let settings = [
-        ("wechat_appid", kaowu::config::DEMO_WECHAT_APPID),
-        ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
-        ("wechat_token", "password-test-token"),
-        ("wechat_mode", "plain"),
-        ("wechat_template_security", "TPL_SECURITY"),
-    ];
-    support::spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await
-}
 
 async fn log_in_browser(app: &TestApp, username: &str, password: &str) -> (reqwest::Client, u16) {
     let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -51,7 +41,7 @@ fn codes(body: &serde_json::Value) -> Vec<String> {
 }
 
 async fn changing_the_password_ends_other_sessions_and_tells_wechat(backend: Backend) {
-    let app = app_with_wechat(backend).await;
+    let app = support::spawn_app_with_wechat(backend).await;
     let username = support::unique_username();
     let api_token = app.register(&support::registration(&username, "林𪚥", &support::unique_resident_id())).await;
     let (_, me) = app.get_json("/api/v1/me", Some(&api_token)).await;
@@ -98,16 +88,7 @@ async fn changing_the_password_ends_other_sessions_and_tells_wechat(backend: Bac
     assert_eq!(api_login(&app, &username, support::PASSWORD).await, 401, "the old password no longer works");
     assert_eq!(api_login(&app, &username, NEW_PASSWORD).await, 201);
 
-    // The bound WeChat is told (in the background).
-    let mut told = false;
-    for _ in 0..50 {
-        told = app.simulators.wechat.sent_templates().iter().any(|t| t.openid == "oPASSWORD" && t.data["keyword1"]["value"] == "修改密码");
-        if told {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(told, "a security notice about the password change reached the bound WeChat");
+    assert!(support::security_notice_sent(&app, "oPASSWORD", "修改密码").await, "the bound WeChat is told");
 
     // By API: this token stays valid, the browser's session ends.
     let answer = app.client.post(app.url("/api/v1/sessions")).json(&json!({"login": username, "password": NEW_PASSWORD})).send().await.unwrap();

@@ -10,6 +10,7 @@ pub mod login_events;
 pub mod objects;
 pub mod photos;
 pub mod pii;
+pub mod recovery;
 pub mod reference;
 pub mod sessions;
 pub mod throttle;

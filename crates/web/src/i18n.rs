@@ -127,6 +127,12 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
         ),
         "login.required" => ("请填写用户名或证件号码及密码。", "Please enter your username or ID number and password."),
         "login.invalid_credentials" => ("用户名/证件号码或密码不正确。", "Wrong username/ID number or password."),
+        "recovery.identifier_invalid" => ("用户名或证件号码不正确。", "That is not a username or ID number."),
+        "recovery.answer_wrong" => ("安全问题答案不正确。", "The answer is not right."),
+        "recovery.code_invalid" => (
+            "重置码无效或已过期（15 分钟内有效，只能使用一次），请重新回答安全问题。",
+            "The reset code is invalid or has expired (it works once, for 15 minutes); please answer the question again."
+        ),
         "session.not_found" => ("没有这个登录会话，可能已经退出。", "No such session; it may have ended already."),
         "login.locked" => (
             "密码错误次数过多，已暂时锁定，期间即使密码正确也无法登录。请稍后再试，或使用“忘记密码”找回",

@@ -66,6 +66,32 @@ impl Default for Options {
     }
 }
 
+/// An app whose official account is the demo's (the mounted simulator serves its API), in plain mode, sending
+/// security notices with template `TPL_SECURITY`.
+#[allow(dead_code)]
+pub async fn spawn_app_with_wechat(backend: Backend) -> TestApp {
+    let settings = [
+        ("wechat_appid", kaowu::config::DEMO_WECHAT_APPID),
+        ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
+        ("wechat_token", "test-token"),
+        ("wechat_mode", "plain"),
+        ("wechat_template_security", "TPL_SECURITY"),
+    ];
+    spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await
+}
+
+/// Waits (briefly: notices go out in the background) for a security notice about `event` to reach `openid`.
+#[allow(dead_code)]
+pub async fn security_notice_sent(app: &TestApp, openid: &str, event: &str) -> bool {
+    for _ in 0..50 {
+        if app.simulators.wechat.sent_templates().iter().any(|t| t.openid == openid && t.data["keyword1"]["value"] == event) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, Options::default()).await
 }

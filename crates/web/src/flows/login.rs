@@ -25,6 +25,10 @@ pub enum LoginMethod {
     WechatScan,
     WechatWebsite,
     WechatMiniProgram,
+    /// Not a login: the security answer that allowed a password reset (shown in the history all the same).
+    SecurityAnswer,
+    /// Not a login: a password reset with a one-time code.
+    PasswordReset,
 }
 
 impl LoginMethod {
@@ -35,6 +39,8 @@ impl LoginMethod {
             LoginMethod::WechatScan => "wechat_scan",
             LoginMethod::WechatWebsite => "wechat_web",
             LoginMethod::WechatMiniProgram => "wechat_miniprogram",
+            LoginMethod::SecurityAnswer => "security_answer",
+            LoginMethod::PasswordReset => "password_reset",
         }
     }
 }
@@ -129,7 +135,7 @@ pub fn account_key(account_id: &str) -> String {
     format!("account:{account_id}")
 }
 
-fn unknown_identifier_key(identifier: &str) -> String {
+pub fn unknown_identifier_key(identifier: &str) -> String {
     let normalised = identifier.to_uppercase();
     format!("login:{}", hex::encode(Sha256::digest(normalised.as_bytes())))
 }
@@ -189,9 +195,14 @@ impl SecretCheck {
 /// A failed or refused attempt on a known account goes into its login history; a history that cannot be
 /// written is logged, never a reason to change the answer.
 async fn record_failure(state: &AppState, account_id: &str, outcome: &'static str, client: &Client) {
+    record_event(state, account_id, LoginMethod::Password, outcome, client).await
+}
+
+/// An entry in the account's login history (a failed attempt, a recovery); failing to write it is logged only.
+pub async fn record_event(state: &AppState, account_id: &str, method: LoginMethod, outcome: &'static str, client: &Client) {
     let event = store::login_events::NewLoginEvent {
         account_id,
-        method: LoginMethod::Password.as_str(),
+        method: method.as_str(),
         outcome,
         client_ip: client.ip.as_deref(),
         user_agent: client.user_agent.as_deref(),

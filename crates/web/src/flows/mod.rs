@@ -4,6 +4,7 @@ pub mod education;
 pub mod login;
 pub mod password;
 pub mod photo;
+pub mod recovery;
 pub mod registration;
 pub mod security;
 pub mod wechat;

@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod json;
 pub mod photo;
 pub mod reference;
+pub mod recovery;
 pub mod security;
 pub mod sessions;
 
@@ -27,6 +28,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         accounts::me,
         accounts::change_password,
         security::security,
+        recovery::question,
+        recovery::check_answer,
+        recovery::set_password,
         security::end_session,
         education::list,
         education::add,
@@ -65,6 +69,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/accounts", post(accounts::create_account))
         .route("/api/v1/sessions", post(sessions::create_session))
         .route("/api/v1/sessions/wechat-miniprogram", post(sessions::create_mini_program_session))
+        .route("/api/v1/password-recovery/question", post(recovery::question))
+        .route("/api/v1/password-recovery/answer", post(recovery::check_answer))
+        .route("/api/v1/password-recovery/reset", post(recovery::set_password))
         .route_layer(idempotent());
     // The session is checked before the idempotency key, so an unauthenticated call is a 401 whatever it carries.
     let candidate_writes = Router::new()

@@ -28,12 +28,14 @@ struct LoginPage {
     login: String,
     errors: FormErrors,
     logged_out: bool,
+    reset: bool,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct LoginQuery {
     bye: Option<String>,
+    reset: Option<String>,
 }
 
 pub async fn login_page(ctx: PageCtx, Query(query): Query<LoginQuery>) -> Response {
@@ -41,7 +43,7 @@ pub async fn login_page(ctx: PageCtx, Query(query): Query<LoginQuery>) -> Respon
         return Redirect::to("/me").into_response();
     }
     let c = ctx.chrome("登录", "Log in");
-    let page = LoginPage { c, login: String::new(), errors: FormErrors::default(), logged_out: query.bye.is_some() };
+    let page = LoginPage { c, login: String::new(), errors: FormErrors::default(), logged_out: query.bye.is_some(), reset: query.reset.is_some() };
     ctx.render(StatusCode::OK, page)
 }
 
@@ -50,7 +52,7 @@ pub async fn login(State(state): State<AppState>, ctx: PageCtx, Form(form): Form
     let failed = |ctx: PageCtx, status: StatusCode, code: &str, login: String| {
         let c = ctx.chrome("登录", "Log in");
         let errors = FormErrors::general(code, lang);
-        let mut response = ctx.render(status, LoginPage { c, login, errors, logged_out: false });
+        let mut response = ctx.render(status, LoginPage { c, login, errors, logged_out: false, reset: false });
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(1));
         }
@@ -76,7 +78,7 @@ pub async fn login(State(state): State<AppState>, ctx: PageCtx, Form(form): Form
         Err(locked @ FlowError::Locked { .. }) => {
             let c = ctx.chrome("登录", "Log in");
             let errors = FormErrors { messages: vec![(String::new(), locked.into_api(lang).message())] };
-            ctx.render(StatusCode::TOO_MANY_REQUESTS, LoginPage { c, login: form.login, errors, logged_out: false })
+            ctx.render(StatusCode::TOO_MANY_REQUESTS, LoginPage { c, login: form.login, errors, logged_out: false, reset: false })
         }
         Err(other) => super::error_page(lang, other.into_api(lang)),
     }

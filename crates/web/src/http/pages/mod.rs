@@ -8,6 +8,7 @@ pub mod photo;
 pub mod register;
 pub mod password;
 pub mod reauth;
+pub mod recover;
 pub mod security;
 pub mod wechat;
 pub mod wechat_website;
@@ -53,6 +54,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/me/photo.jpg", get(photo::image))
         .route("/me/password", get(password::page).post(password::change))
         .route("/me/reauth", get(reauth::page).post(reauth::confirm))
+        .route("/recover", get(recover::page).post(recover::identify))
+        .route("/recover/answer", post(recover::check_answer))
+        .route("/recover/reset", post(recover::set_password))
         .route("/me/security", get(security::page))
         .route("/me/security/sessions/end", post(security::end_session))
         .route("/me/wechat", get(wechat::page))

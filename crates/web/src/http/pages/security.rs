@@ -56,6 +56,8 @@ fn method_name(method: &str, lang: Lang) -> String {
         "wechat_scan" => lang.pick("微信扫码", "WeChat scan"),
         "wechat_web" => lang.pick("微信网页授权", "WeChat login page"),
         "wechat_miniprogram" => lang.pick("微信小程序", "WeChat mini-program"),
+        "security_answer" => lang.pick("安全问题（找回密码）", "Security question (password reset)"),
+        "password_reset" => lang.pick("重置密码", "Password reset"),
         other => other,
     }
     .to_owned()

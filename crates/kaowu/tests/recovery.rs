@@ -1,0 +1,127 @@
+//! 忘记密码 by the security question, on SQLite and PostgreSQL, by API and by page: the question (a decoy for
+//! identifiers that name nobody), answers compared after normalisation and counted by the lockout, a one-time
+//! reset code, a new password under the policy, every session ended, the lock lifted and the WeChat told.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Backend, TestApp};
+
+on_both_databases!(recovering_by_the_security_question, wrong_answers_lock_like_wrong_passwords, recovering_through_the_pages);
+
+const NEW_PASSWORD: &str = "Nw8#harbour2027";
+
+async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+    let answer = app.client.post(app.url(path)).json(&body).send().await.unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or_default())
+}
+
+
+/// A candidate whose security answer is `answer`: (username, ID number, account id, API token).
+async fn candidate(app: &TestApp, answer: &str) -> (String, String, String, String) {
+    let username = support::unique_username();
+    let id_number = support::unique_resident_id();
+    let mut body = support::registration(&username, "钱𪚥", &id_number);
+    body["security_question"] = json!("您的出生地是？");
+    body["security_answer"] = json!(answer);
+    let token = app.register(&body).await;
+    let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
+    (username, id_number, me["account_id"].as_str().unwrap().to_owned(), token)
+}
+
+async fn recovering_by_the_security_question(backend: Backend) {
+    let app = support::spawn_app_with_wechat(backend).await;
+    let (username, id_number, account, old_token) = candidate(&app, "Bei Jing").await;
+    app.store.bind_wechat(&account, "oRECOVER", web::state::now()).await.unwrap();
+
+    let (status, body) = post(&app, "/api/v1/password-recovery/question", json!({"login": id_number.to_lowercase()})).await;
+    assert_eq!((status, body["question"].as_str()), (200, Some("您的出生地是？")), "found by ID number too");
+    // Someone not registered gets a question as well, always the same one.
+    let (_, decoy) = post(&app, "/api/v1/password-recovery/question", json!({"login": "nobody_here"})).await;
+    let (_, again) = post(&app, "/api/v1/password-recovery/question", json!({"login": "nobody_here"})).await;
+    assert!(decoy["question"].as_str().unwrap().ends_with('？'));
+    assert_eq!(decoy, again);
+    let (status, body) = post(&app, "/api/v1/password-recovery/answer", json!({"login": "nobody_here", "answer": "北京"})).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("recovery.answer_wrong")), "the same refusal as a wrong answer");
+
+    let (status, body) = post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "上海"})).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("recovery.answer_wrong")));
+    // Full-width letters, case and spaces do not matter.
+    let (status, body) = post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "  ｂｅｉ   JING "})).await;
+    assert_eq!(status, 200, "{body}");
+    let code = body["reset_token"].as_str().unwrap().to_owned();
+    assert!(body["expires_at"].as_i64().unwrap() > web::state::now() + 14 * 60);
+
+    let (status, body) = post(&app, "/api/v1/password-recovery/reset", json!({"reset_token": code, "new_password": "short", "new_password_confirm": "short"})).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("password.too_short")), "refused, and the code is not spent");
+    let reset = json!({"reset_token": code, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD});
+    assert_eq!(post(&app, "/api/v1/password-recovery/reset", reset.clone()).await.0, 204);
+    let (status, body) = post(&app, "/api/v1/password-recovery/reset", reset).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("recovery.code_invalid")), "a code works once");
+
+    assert_eq!(app.get_json("/api/v1/me", Some(&old_token)).await.0, 401, "every session ended");
+    assert_eq!(post(&app, "/api/v1/sessions", json!({"login": username, "password": support::PASSWORD})).await.0, 401);
+    assert_eq!(post(&app, "/api/v1/sessions", json!({"login": username, "password": NEW_PASSWORD})).await.0, 201);
+    for event in ["安全问题找回密码", "重置密码"] {
+        assert!(support::security_notice_sent(&app, "oRECOVER", event).await, "the bound WeChat is told: {event}");
+    }
+    let history = app.store.login_events(&account, 20).await.unwrap();
+    for (method, outcome) in [("security_answer", "wrong_secret"), ("security_answer", "ok"), ("password_reset", "ok")] {
+        assert!(history.iter().any(|e| e.method == method && e.outcome == outcome), "{method} {outcome} in the history");
+    }
+    app.shutdown().await;
+}
+
+async fn wrong_answers_lock_like_wrong_passwords(backend: Backend) {
+    let app = support::spawn_app(backend).await;
+    let (username, _, _, _) = candidate(&app, "北京").await;
+    for _ in 0..3 {
+        assert_eq!(post(&app, "/api/v1/sessions", json!({"login": username, "password": "Wrong!pass000"})).await.0, 401);
+    }
+    for _ in 0..2 {
+        assert_eq!(post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "上海"})).await.0, 400);
+    }
+    let (status, body) = post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "北京"})).await;
+    assert_eq!((status, body["code"].as_str()), (429, Some("login.locked")), "3 wrong passwords + 2 wrong answers: locked, even for the right answer");
+    assert_eq!(post(&app, "/api/v1/sessions", json!({"login": username, "password": support::PASSWORD})).await.0, 429);
+    app.shutdown().await;
+}
+
+async fn recovering_through_the_pages(backend: Backend) {
+    let app = support::spawn_app(backend).await;
+    let (username, _, _, _) = candidate(&app, "北京").await;
+    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login_page = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(login_page.contains("href=\"/recover\""), "the login page offers 忘记密码");
+    let page = browser.get(app.url("/recover")).send().await.unwrap().text().await.unwrap();
+    let csrf = support::hidden_value(&page, "csrf_token");
+    let step2 = browser.post(app.url("/recover")).form(&[("csrf_token", csrf.as_str()), ("login", username.as_str())]).send().await.unwrap().text().await.unwrap();
+    assert!(step2.contains("您的出生地是？"));
+    let wrong = browser.post(app.url("/recover/answer")).form(&[("csrf_token", csrf.as_str()), ("login", username.as_str()), ("answer", "上海")]).send().await.unwrap();
+    assert_eq!(wrong.status(), 422);
+    assert!(wrong.text().await.unwrap().contains("安全问题答案不正确"));
+    let step3 = browser.post(app.url("/recover/answer")).form(&[("csrf_token", csrf.as_str()), ("login", username.as_str()), ("answer", "北京")]).send().await.unwrap().text().await.unwrap();
+    let code = support::hidden_value(&step3, "reset_token");
+    assert_eq!(code.len(), 64);
+    let mismatch = browser
+        .post(app.url("/recover/reset"))
+        .form(&[("csrf_token", csrf.as_str()), ("login", username.as_str()), ("reset_token", code.as_str()), ("new_password", NEW_PASSWORD), ("new_password_confirm", "other")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mismatch.status(), 422);
+    let html = mismatch.text().await.unwrap();
+    assert!(html.contains("两次输入的密码不一致") && html.contains(&code), "still on the new-password step");
+    let done = browser
+        .post(app.url("/recover/reset"))
+        .form(&[("csrf_token", csrf.as_str()), ("login", username.as_str()), ("reset_token", code.as_str()), ("new_password", NEW_PASSWORD), ("new_password_confirm", NEW_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.headers()["location"], "/login?reset=1");
+    let told = browser.get(app.url("/login?reset=1")).send().await.unwrap().text().await.unwrap();
+    assert!(told.contains("密码已重置"));
+    assert_eq!(post(&app, "/api/v1/sessions", json!({"login": username, "password": NEW_PASSWORD})).await.0, 201);
+    app.shutdown().await;
+}

@@ -1,0 +1,50 @@
+//! Password recovery: who an identifier names and their security question, and one-time reset codes.
+
+use crate::{Store, StoreResult, on_db};
+
+/// The account an identifier names, with what recovery needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecoverySubject {
+    pub id: String,
+    pub security_question: String,
+    pub security_answer_hash: String,
+}
+
+impl Store {
+    /// The account with this username, or else with this ID number (the same lookup as login).
+    pub async fn recovery_subject(&self, username: &str, id_number_lookup: &str) -> StoreResult<Option<RecoverySubject>> {
+        const SQL: &str = "SELECT id, security_question, security_answer_hash FROM accounts \
+             WHERE username = $1 OR id_number_blind_index = $2 ORDER BY CASE WHEN username = $1 THEN 0 ELSE 1 END LIMIT 1";
+        let blind_index = self.vault().blind_index(id_number_lookup);
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, RecoverySubject>(SQL).bind(username).bind(&blind_index).fetch_optional(pool).await)?)
+    }
+
+    pub async fn create_password_reset(&self, token_hash: &str, account_id: &str, method: &str, expires_at: i64) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO password_resets (token_hash, account_id, method, expires_at) VALUES ($1, $2, $3, $4)";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(token_hash).bind(account_id).bind(method).bind(expires_at).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The account and method of a live reset code, without using it up.
+    pub async fn password_reset(&self, token_hash: &str, now: i64) -> StoreResult<Option<(String, String)>> {
+        const SQL: &str = "SELECT account_id, method FROM password_resets WHERE token_hash = $1 AND expires_at > $2";
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, (String, String)>(SQL).bind(token_hash).bind(now).fetch_optional(pool).await)?)
+    }
+
+    /// Uses a reset code up: its account, once, while it is live.
+    pub async fn consume_password_reset(&self, token_hash: &str, now: i64) -> StoreResult<Option<String>> {
+        const SQL: &str = "DELETE FROM password_resets WHERE token_hash = $1 AND expires_at > $2 RETURNING account_id";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(token_hash).bind(now).fetch_optional(pool).await)?)
+    }
+
+    pub async fn purge_password_resets(&self, now: i64) -> StoreResult<u64> {
+        const SQL: &str = "DELETE FROM password_resets WHERE expires_at <= $1";
+        Ok(on_db!(&self.db, pool => sqlx::query(SQL).bind(now).execute(pool).await.map(|r| r.rows_affected()))?)
+    }
+
+    /// Ends every session of the account (after its password was reset).
+    pub async fn end_all_sessions(&self, account_id: &str) -> StoreResult<u64> {
+        const SQL: &str = "DELETE FROM sessions WHERE account_id = $1";
+        Ok(on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).execute(pool).await.map(|r| r.rows_affected()))?)
+    }
+}

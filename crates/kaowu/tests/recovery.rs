@@ -7,7 +7,12 @@ mod support;
 use serde_json::{Value, json};
 use support::{Backend, TestApp};
 
-on_both_databases!(recovering_by_the_security_question, wrong_answers_lock_like_wrong_passwords, recovering_through_the_pages);
+on_both_databases!(
+    recovering_by_the_security_question,
+    wrong_answers_lock_like_wrong_passwords,
+    recovering_through_the_pages,
+    changing_the_security_question,
+);
 
 const NEW_PASSWORD: &str = "Nw8#harbour2027";
 
@@ -123,5 +128,44 @@ async fn recovering_through_the_pages(backend: Backend) {
     let told = browser.get(app.url("/login?reset=1")).send().await.unwrap().text().await.unwrap();
     assert!(told.contains("密码已重置"));
     assert_eq!(post(&app, "/api/v1/sessions", json!({"login": username, "password": NEW_PASSWORD})).await.0, 201);
+    app.shutdown().await;
+}
+
+async fn changing_the_security_question(backend: Backend) {
+    let app = support::spawn_app_with_wechat(backend).await;
+    let (username, _, account, token) = candidate(&app, "北京").await;
+    app.store.bind_wechat(&account, "oQUESTION", web::state::now()).await.unwrap();
+    let change = |password: &str, question: &str, answer: &str| {
+        let body = json!({"password": password, "security_question": question, "security_answer": answer});
+        app.client.put(app.url("/api/v1/me/security-question")).bearer_auth(&token).json(&body).send()
+    };
+    let refused = change("not-it", "您养的第一只宠物叫什么？", "小白").await.unwrap();
+    assert_eq!(refused.status(), 401, "the password is the proof of identity");
+    let refused = change(support::PASSWORD, "问?", "").await.unwrap();
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    let codes: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["security_question.too_short", "security_answer.required"]);
+    assert_eq!(change(support::PASSWORD, "您养的第一只宠物叫什么？", "小白").await.unwrap().status(), 204);
+    assert!(support::security_notice_sent(&app, "oQUESTION", "修改安全问题").await);
+    let (_, body) = post(&app, "/api/v1/password-recovery/question", json!({"login": username})).await;
+    assert_eq!(body["question"], "您养的第一只宠物叫什么？");
+    assert_eq!(post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "北京"})).await.0, 400, "the old answer is gone");
+    assert_eq!(post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "小白"})).await.0, 200);
+
+    // By page: only with a recent proof of identity.
+    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = support::hidden_value(&html, "csrf_token");
+    browser.post(app.url("/login")).form(&[("login", username.as_str()), ("password", support::PASSWORD), ("csrf_token", &csrf)]).send().await.unwrap();
+    let page = browser.get(app.url("/me/security-question")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csrf = support::hidden_value(&page.text().await.unwrap(), "csrf_token");
+    for session in app.store.live_sessions(&account, web::state::now()).await.unwrap() {
+        app.store.mark_reauthenticated(&session.token_hash, web::state::now() - 16 * 60).await.unwrap();
+    }
+    let form = [("csrf_token", csrf.as_str()), ("security_question_choice", "您的出生地是？"), ("security_question_custom", ""), ("security_answer", "上海")];
+    let stale = browser.post(app.url("/me/security-question")).form(&form).send().await.unwrap();
+    assert_eq!(stale.headers()["location"], "/me/reauth?next=%2Fme%2Fsecurity-question");
     app.shutdown().await;
 }

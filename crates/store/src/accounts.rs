@@ -165,6 +165,13 @@ impl Store {
 }
 
 impl Store {
+    /// Replaces the account's security question and the hash of its answer.
+    pub async fn set_security_question(&self, account_id: &str, question: &str, answer_hash: &str) -> StoreResult<()> {
+        const SQL: &str = "UPDATE accounts SET security_question = $2, security_answer_hash = $3 WHERE id = $1";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).bind(question).bind(answer_hash).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
     /// Replaces the account's password hash.
     pub async fn set_password_hash(&self, account_id: &str, password_hash: &str) -> StoreResult<()> {
         const SQL: &str = "UPDATE accounts SET password_hash = $2 WHERE id = $1";

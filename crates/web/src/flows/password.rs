@@ -1,5 +1,6 @@
 //! Changing the password: the current password again (a fresh authentication), a new one under the policy.
 //! Every other session of the account ends — whoever else was logged in is out — and the bound WeChat is told.
+//! Changing the security question (after a recent proof of identity) is told to the WeChat as well.
 
 use super::FlowError;
 use super::login::confirm_password;
@@ -51,4 +52,19 @@ pub async fn change_password(
         super::wechat::notify_security(state, &openid, "修改密码", "您的考生管理平台账号密码已修改，其他设备已退出登录。如非本人操作，请立即联系考点。");
     }
     Ok(ended)
+}
+
+/// Replaces the security question and answer (the caller made sure the candidate proved who they are recently).
+pub async fn change_security_question(state: &AppState, account_id: &str, question: &str, answer: &str) -> Result<(), FlowError> {
+    let mut errors = FieldErrors::default();
+    let question = errors.collect(domain::security_question::SecurityQuestion::parse("security_question", question));
+    let answer = errors.collect(domain::security_question::SecurityAnswer::parse("security_answer", answer));
+    let (Some(question), Some(answer)) = (question, answer) else { return Err(FlowError::Invalid(errors)) };
+    let answer_hash = state.hasher.hash(answer.normalized().to_owned()).await?;
+    state.store.set_security_question(account_id, question.as_str(), &answer_hash).await?;
+    tracing::info!("security question changed");
+    if let Some((openid, _)) = state.store.wechat_binding(account_id).await? {
+        super::wechat::notify_security(state, &openid, "修改安全问题", "您的考生管理平台账号的密码找回问题已修改。如非本人操作，请立即修改密码并联系考点。");
+    }
+    Ok(())
 }

@@ -169,3 +169,40 @@ pub async fn change_password(
         .map_err(|e| e.into_api(client.lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ChangeQuestionBody {
+    /// The current password: the proof of identity this change needs (counted like a login).
+    pub password: String,
+    /// 4–50 characters.
+    pub security_question: String,
+    /// 2–50 characters; compared after normalisation (trim, NFKC, case-fold).
+    pub security_answer: String,
+}
+
+/// Replaces the security question and answer; the bound WeChat receives a security notice.
+#[utoipa::path(put, path = "/api/v1/me/security-question", tag = "accounts", request_body = ChangeQuestionBody, security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "A question or answer the rules refuse; every problem listed", body = ErrorBody),
+        (status = 401, description = "No session, or a wrong password (`password.current_wrong`)", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (`request.unsupported_media_type`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords: locked until Retry-After (`login.locked`)", body = ErrorBody),
+        (status = 503, description = "Busy; retry after the Retry-After header", body = ErrorBody)))]
+pub async fn change_security_question(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    client: Client,
+    ApiJson(body): ApiJson<ChangeQuestionBody>,
+) -> Result<StatusCode, ApiError> {
+    let account_id = &caller.session.account_id;
+    let confirmed = crate::flows::login::confirm_password(&state, account_id, &body.password, &client).await.map_err(|e| e.into_api(client.lang))?;
+    if !confirmed {
+        return Err(ApiError::unauthorized("password.current_wrong").in_lang(client.lang));
+    }
+    crate::flows::password::change_security_question(&state, account_id, &body.security_question, &body.security_answer)
+        .await
+        .map_err(|e| e.into_api(client.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -27,6 +27,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         accounts::create_account,
         accounts::me,
         accounts::change_password,
+        accounts::change_security_question,
         security::security,
         recovery::question,
         recovery::check_answer,
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/me/education", post(education::add))
         .route("/api/v1/me/education/chsi", post(education::add_chsi))
         .route("/api/v1/me/password", put(accounts::change_password))
+        .route("/api/v1/me/security-question", put(accounts::change_security_question))
         .route_layer(idempotent())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::sessions::require_api_session));
     // Photo uploads are read with the spec's own cap (a little more for multipart framing); PUT replaces, so

@@ -127,9 +127,9 @@ pub async fn read_upload(state: &AppState, request: Request) -> Result<Upload, A
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
     if !is_multipart {
-        return match axum::body::to_bytes(request.into_body(), limit).await {
-            Ok(bytes) => Ok(Upload { bytes: bytes.to_vec(), csrf_token: String::new() }),
-            Err(_) => Err(too_large()),
+        return match read_limited(request.into_body(), limit).await {
+            Some(bytes) => Ok(Upload { bytes, csrf_token: String::new() }),
+            None => Err(too_large()),
         };
     }
     let bad_form = || ApiError::field(StatusCode::BAD_REQUEST, domain::FieldError::new("photo", "photo.required"));
@@ -152,4 +152,24 @@ pub async fn read_upload(state: &AppState, request: Request) -> Result<Upload, A
         }
     }
     Ok(upload)
+}
+
+/// The body if it is at most `limit` bytes. A larger one is read on and thrown away up to twice the limit, so
+/// a phone that sent a too-large photo receives the 413 and its Chinese message instead of a broken
+/// connection; beyond that the connection is dropped.
+async fn read_limited(mut body: axum::body::Body, limit: usize) -> Option<Vec<u8>> {
+    use http_body_util::BodyExt;
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(Ok(frame)) = body.frame().await {
+        let Ok(data) = frame.into_data() else { continue };
+        seen += data.len();
+        if seen > limit.saturating_mul(2) {
+            return None;
+        }
+        if seen <= limit {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    (seen <= limit).then_some(bytes)
 }

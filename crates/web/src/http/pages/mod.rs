@@ -10,6 +10,7 @@ pub mod password;
 pub mod reauth;
 pub mod recover;
 pub mod security;
+pub mod security_question;
 pub mod wechat;
 pub mod wechat_website;
 
@@ -58,6 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/recover/answer", post(recover::check_answer))
         .route("/recover/reset", post(recover::set_password))
         .route("/me/security", get(security::page))
+        .route("/me/security-question", get(security_question::page).post(security_question::change))
         .route("/me/security/sessions/end", post(security::end_session))
         .route("/me/wechat", get(wechat::page))
         .route("/me/wechat/status", get(wechat::status))

@@ -63,13 +63,19 @@ pub struct RegisterFormData {
     pub accept_privacy: Option<String>,
 }
 
+/// The question a form means: the one chosen from the list, or the candidate's own.
+pub fn chosen_question(choice: &str, custom: &str) -> String {
+    if choice == CUSTOM_QUESTION || choice.is_empty() { custom.to_owned() } else { choice.to_owned() }
+}
+
+/// Whether the form shows the candidate's own question (chosen, or typed while the choice is not in the list).
+pub fn is_custom_question(choice: &str, custom: &str) -> bool {
+    choice == CUSTOM_QUESTION || (!custom.is_empty() && !SUGGESTED_QUESTIONS.contains(&choice))
+}
+
 impl RegisterFormData {
     fn to_input(&self) -> RegistrationInput {
-        let question = if self.security_question_choice == CUSTOM_QUESTION || self.security_question_choice.is_empty() {
-            self.security_question_custom.clone()
-        } else {
-            self.security_question_choice.clone()
-        };
+        let question = chosen_question(&self.security_question_choice, &self.security_question_custom);
         RegistrationInput {
             username: self.username.clone(),
             password: self.password.clone(),
@@ -105,8 +111,7 @@ impl FormPage {
 
 fn render_form(state: &AppState, ctx: PageCtx, form: RegisterFormData, errors: FormErrors, status: StatusCode) -> Response {
     let id_types = state.id_type_options(ctx.lang);
-    let custom_question = form.security_question_choice == CUSTOM_QUESTION
-        || (!form.security_question_custom.is_empty() && !SUGGESTED_QUESTIONS.contains(&form.security_question_choice.as_str()));
+    let custom_question = is_custom_question(&form.security_question_choice, &form.security_question_custom);
     let c = ctx.chrome("注册账号", "Create an account");
     ctx.render(status, FormPage { c, form, errors, id_types, questions: SUGGESTED_QUESTIONS.to_vec(), custom_question })
 }

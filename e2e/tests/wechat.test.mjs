@@ -31,7 +31,8 @@ describe('wechat binding page', () => {
 
     test(`bind with the simulated phone, log in by scanning, unbind and rebind (${label})`, async (t) => {
       await env.withPage(t, size, async (page) => {
-        await registerThroughPages(page, newCandidate());
+        const candidate = newCandidate();
+        await registerThroughPages(page, candidate);
         await page.goto('/me/wechat');
         await page.locator('#bind-qr svg').waitFor();
         const phone = await page.context().newPage();
@@ -52,8 +53,11 @@ describe('wechat binding page', () => {
         await page.waitForURL(/\/me$/, { timeout: 10_000 });
         assert.match(await page.locator('h1').innerText(), /个人信息管理/);
 
-        // Unbind (just logged in: no second password prompt), then rebind the same WeChat.
+        // Unbind, then rebind the same WeChat. A scan proves only the phone: the password is asked first.
         await page.goto('/me/wechat');
+        await page.waitForURL(/\/me\/reauth/);
+        await page.fill('#password', candidate.password);
+        await Promise.all([page.waitForURL(/\/me\/wechat$/), page.getByRole('button', { name: '确认' }).click()]);
         await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '解除绑定' }).click()]);
         assert.match(await page.locator('main').innerText(), /已解除微信绑定/);
         await page.locator('#bind-qr svg').waitFor();

@@ -3,4 +3,5 @@
 //! the base URL at the real service is the only change in production.
 
 pub mod chsi;
+pub mod tencent_faceid;
 pub mod wechat;

@@ -139,6 +139,7 @@ async fn a_lock_looks_the_same_whether_or_not_the_account_exists(backend: Backen
         assert_eq!(codes, [401, 401, 401, 401, 401, 429], "{login}");
         answers.push(statuses.pop().unwrap().1);
     }
+    assert_eq!(api_login(&app, "NOBODY_BY_THIS_NAME", support::PASSWORD).await.0, 429, "another spelling of the same identifier is locked too, as an account's would be");
     assert_eq!(answers[0]["code"], answers[1]["code"]);
     assert_eq!(answers[0]["message"], answers[1]["message"], "the same words for an account that does not exist");
     app.shutdown().await;
@@ -201,6 +202,15 @@ async fn sensitive_pages_ask_for_the_password_again_after_15_minutes(backend: Ba
         .await
         .unwrap();
     assert_eq!(elsewhere.headers()["location"], "/me", "never sent to another site");
+    let form = browser.get(app.url("/me/reauth")).send().await.unwrap().text().await.unwrap();
+    let csrf = support::hidden_value(&form, "csrf_token");
+    let broken = browser
+        .post(app.url("/me/reauth"))
+        .form(&[("csrf_token", csrf.as_str()), ("password", support::PASSWORD), ("next", "/me\nSet-Cookie: x=1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.headers()["location"], "/me", "control characters never reach a header");
     assert_eq!(browser.get(app.url("/me/wechat")).send().await.unwrap().status(), 200, "fresh again");
     let history = app.store.login_events(&account, 10).await.unwrap();
     assert!(history.iter().any(|e| e.outcome == "wrong_secret"), "the wrong confirmation counts as a failed attempt");

@@ -50,8 +50,13 @@ async fn recovering_by_the_security_question(backend: Backend) {
     let (status, body) = post(&app, "/api/v1/password-recovery/answer", json!({"login": "nobody_here", "answer": "北京"})).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("recovery.answer_wrong")), "the same refusal as a wrong answer");
 
+    let (_, body) = post(&app, "/api/v1/password-recovery/question", json!({"login": username.to_uppercase()})).await;
+    assert_eq!(body["question"], "您的出生地是？", "usernames are found whatever their case, as at login");
     let (status, body) = post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "上海"})).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("recovery.answer_wrong")));
+    // Someone else answered too and holds a code of their own: the owner's reset voids it.
+    let (_, other) = post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "bei jing"})).await;
+    let other_code = other["reset_token"].as_str().unwrap().to_owned();
     // Full-width letters, case and spaces do not matter.
     let (status, body) = post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "  ｂｅｉ   JING "})).await;
     assert_eq!(status, 200, "{body}");
@@ -64,6 +69,8 @@ async fn recovering_by_the_security_question(backend: Backend) {
     assert_eq!(post(&app, "/api/v1/password-recovery/reset", reset.clone()).await.0, 204);
     let (status, body) = post(&app, "/api/v1/password-recovery/reset", reset).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("recovery.code_invalid")), "a code works once");
+    let late = json!({"reset_token": other_code, "new_password": "Zz9!takeover", "new_password_confirm": "Zz9!takeover"});
+    assert_eq!(post(&app, "/api/v1/password-recovery/reset", late).await.0, 400, "the other code died with the reset");
 
     assert_eq!(app.get_json("/api/v1/me", Some(&old_token)).await.0, 401, "every session ended");
     assert_eq!(post(&app, "/api/v1/sessions", json!({"login": username, "password": support::PASSWORD})).await.0, 401);

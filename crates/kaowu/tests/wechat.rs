@@ -366,6 +366,8 @@ async fn logging_in_by_scanning_the_login_code(backend: Backend) {
     assert_eq!((status, answer["state"].as_str(), answer["redirect"].as_str()), (200, Some("done"), Some("/me")));
     let me = browser.get(app.url("/me")).send().await.unwrap();
     assert_eq!(me.status(), 200, "the browser is logged in");
+    let sensitive = browser.get(app.url("/me/wechat")).send().await.unwrap();
+    assert_eq!(sensitive.headers()["location"], "/me/reauth?next=%2Fme%2Fwechat", "a scan proves the phone, not the person: the password first");
     assert_eq!(poll(&browser, &scene).await.0, 404, "the code is spent and its cookie gone");
 
     // A WeChat bound to nobody gets a clear message, never someone else's account.

@@ -30,6 +30,6 @@ CREATE TABLE login_events (
 );
 CREATE INDEX login_events_account ON login_events (account_id, at);
 
--- When the session's owner last proved who they are (the login itself, or the password again): sensitive
--- changes need this within the last 15 minutes (security.md).
+-- When the session's owner last proved who they are by a secret (a password login, or the password again; a
+-- WeChat scan proves only the phone): sensitive changes need this within the last 15 minutes (security.md).
 ALTER TABLE sessions ADD COLUMN reauthenticated_at BIGINT;

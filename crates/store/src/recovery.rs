@@ -37,6 +37,13 @@ impl Store {
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(token_hash).bind(now).fetch_optional(pool).await)?)
     }
 
+    /// Voids every reset code of the account (its password just changed).
+    pub async fn delete_password_resets(&self, account_id: &str) -> StoreResult<()> {
+        const SQL: &str = "DELETE FROM password_resets WHERE account_id = $1";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
     pub async fn purge_password_resets(&self, now: i64) -> StoreResult<u64> {
         const SQL: &str = "DELETE FROM password_resets WHERE expires_at <= $1";
         Ok(on_db!(&self.db, pool => sqlx::query(SQL).bind(now).execute(pool).await.map(|r| r.rows_affected()))?)

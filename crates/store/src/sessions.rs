@@ -13,6 +13,9 @@ pub struct NewSession<'a> {
     pub absolute_expires_at: i64,
     pub client_ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    /// The login itself proved who the person is by a secret (a password), so sensitive changes need no
+    /// second prompt for a while. A WeChat scan proves only the phone.
+    pub proven_by_secret: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -49,7 +52,7 @@ impl Store {
         let release_sql = crate::throttle::release_sql(release.keys.len(), release.forget.len());
         const SQL: &str = "INSERT INTO sessions (token_hash, account_id, channel, created_at, last_seen_at, \
              idle_timeout_secs, absolute_expires_at, client_ip, user_agent, reauthenticated_at) \
-             VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $4)";
+             VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9)";
         on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(SQL)
@@ -61,6 +64,7 @@ impl Store {
                 .bind(new.absolute_expires_at)
                 .bind(new.client_ip)
                 .bind(new.user_agent)
+                .bind(new.proven_by_secret.then_some(new.now))
                 .execute(&mut *tx)
                 .await?;
             crate::login_events::insert_login_event!(login).execute(&mut *tx).await?;
@@ -80,7 +84,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn active_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<ActiveSession>> {
         const SQL: &str = "SELECT account_id, channel, last_seen_at, idle_timeout_secs, absolute_expires_at, \
-             COALESCE(reauthenticated_at, created_at) AS reauthenticated_at FROM sessions \
+             COALESCE(reauthenticated_at, 0) AS reauthenticated_at FROM sessions \
              WHERE token_hash = $1 AND absolute_expires_at > $2 AND last_seen_at + idle_timeout_secs > $2";
         let session = on_db!(&self.db, pool => sqlx::query_as::<_, ActiveSession>(SQL)
             .bind(token_hash)

@@ -50,6 +50,11 @@ impl Store {
         if keys.is_empty() {
             return Ok(Attempt::Allowed);
         }
+        // Rows are locked in key order by every statement here (the upsert row by row as listed, the updates
+        // through the primary-key index), so parallel attempts on the same keys cannot deadlock on PostgreSQL.
+        let mut keys = keys.to_vec();
+        keys.sort_by(|a, b| a.0.cmp(b.0));
+        let keys = keys.as_slice();
         // $1 = now, $2 = how long a pending check may run; then per key: key, limit, window, lock.
         let rows: Vec<String> = (0..keys.len())
             .map(|i| {

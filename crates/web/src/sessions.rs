@@ -38,7 +38,13 @@ impl FromRequestParts<AppState> for Client {
         let forwarded = state
             .settings
             .trust_forwarded_for
-            .then(|| header_str(&parts.headers, "x-forwarded-for").and_then(|v| v.split(',').next()).map(|v| v.trim().to_string()))
+            // The proxy appends the address it saw; entries to its left come from the client and prove nothing.
+            .then(|| {
+                header_str(&parts.headers, "x-forwarded-for")
+                    .and_then(|v| v.rsplit(',').next())
+                    .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
+                    .map(|ip| ip.to_string())
+            })
             .flatten();
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
         let user_agent = header_str(&parts.headers, header::USER_AGENT.as_str()).map(|ua| ua.chars().take(200).collect());
@@ -83,7 +89,7 @@ pub async fn start_session(
 
 /// A session after a password login: the lockout counter's places go back in the session's own transaction.
 pub async fn start_password_session(state: &AppState, verified: &crate::flows::login::Verified, channel: &str, client: &Client) -> Result<StartedSession, ApiError> {
-    let release = verified.check.release();
+    let release = verified.check.release(&verified.account_id);
     start_session_releasing(state, &verified.account_id, channel, crate::flows::login::LoginMethod::Password, client, &release).await
 }
 
@@ -108,6 +114,7 @@ async fn start_session_releasing(
         absolute_expires_at,
         client_ip: client.ip.as_deref(),
         user_agent: client.user_agent.as_deref(),
+        proven_by_secret: matches!(method, crate::flows::login::LoginMethod::Password | crate::flows::login::LoginMethod::Registration),
     };
     let login = store::login_events::NewLoginEvent {
         account_id,

@@ -83,7 +83,7 @@ pub async fn authenticate(state: &AppState, identifier: &str, password: &str, cl
     let password: String = password.chars().take(MAX_PASSWORD_LEN).collect();
     if candidates.is_empty() {
         admission.verify_dummy(password).await;
-        guard.failed(state).await?;
+        guard.failed(state).await;
         metrics::counter!("kaowu_logins_total", "outcome" => "failed").increment(1);
         return Err(FlowError::InvalidCredentials);
     }
@@ -106,7 +106,7 @@ pub async fn authenticate(state: &AppState, identifier: &str, password: &str, cl
             return Ok(Verified { account_id: candidate.id.clone(), check: guard });
         }
     }
-    guard.failed(state).await?;
+    guard.failed(state).await;
     for candidate in &candidates {
         record_failure(state, &candidate.id, "wrong_secret", client).await;
     }
@@ -123,9 +123,9 @@ pub async fn confirm_password(state: &AppState, account_id: &str, password: &str
     let password: String = password.chars().take(MAX_PASSWORD_LEN).collect();
     let right = admission.verify(password, hash).await;
     if right {
-        guard.succeeded(state).await?;
+        guard.succeeded(state, account_id).await?;
     } else {
-        guard.failed(state).await?;
+        guard.failed(state).await;
         record_failure(state, account_id, "wrong_secret", client).await;
     }
     Ok(right)
@@ -135,8 +135,11 @@ pub fn account_key(account_id: &str) -> String {
     format!("account:{account_id}")
 }
 
+/// The key of an identifier that names no account: its lookup form (NFKC, no spaces, upper case — the form
+/// account lookups use), so different spellings of one identifier share a counter, as they would share an
+/// account's.
 pub fn unknown_identifier_key(identifier: &str) -> String {
-    let normalised = identifier.to_uppercase();
+    let normalised = IdNumber::lookup_form(identifier);
     format!("login:{}", hex::encode(Sha256::digest(normalised.as_bytes())))
 }
 
@@ -170,20 +173,25 @@ impl SecretCheck {
         self.accounts.iter().map(String::as_str).chain(self.address.as_deref()).collect()
     }
 
-    /// What a right secret releases: every key's place, and the account keys' failures.
-    pub fn release(&self) -> store::throttle::Release<'_> {
-        store::throttle::Release { keys: self.keys(), forget: self.accounts.iter().map(String::as_str).collect() }
+    /// What a right secret for `account_id` releases: every key's place, and that account's failures only
+    /// (an identifier may name two accounts; the other one's count must not be wiped by this success).
+    pub fn release(&self, account_id: &str) -> store::throttle::Release<'_> {
+        let own = account_key(account_id);
+        store::throttle::Release { keys: self.keys(), forget: self.accounts.iter().filter(|k| **k == own).map(String::as_str).collect() }
     }
 
-    /// The secret was right: the account's failures are forgotten; the address keeps its count.
-    pub async fn succeeded(self, state: &AppState) -> Result<(), FlowError> {
-        let release = self.release();
+    /// The secret of `account_id` was right: its failures are forgotten; the address keeps its count.
+    pub async fn succeeded(self, state: &AppState, account_id: &str) -> Result<(), FlowError> {
+        let release = self.release(account_id);
         Ok(state.store.release_attempts(&release.keys, &release.forget).await?)
     }
 
-    /// The secret was wrong: a failure on every key, and the one that reaches its limit locks.
-    pub async fn failed(self, state: &AppState) -> Result<(), FlowError> {
-        Ok(state.store.attempt_failed(&self.keys(), now()).await?)
+    /// The secret was wrong: a failure on every key, and the one that reaches its limit locks. A database
+    /// error here is logged, not answered: the caller still says "wrong", which is what happened.
+    pub async fn failed(self, state: &AppState) {
+        if let Err(error) = state.store.attempt_failed(&self.keys(), now()).await {
+            tracing::error!(%error, "a failed secret check was not counted");
+        }
     }
 
     /// Nothing was checked: the places are given back.

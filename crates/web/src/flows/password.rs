@@ -46,6 +46,7 @@ pub async fn change_password(
     };
     let hash = state.hasher.hash(new.expose().to_owned()).await?;
     state.store.set_password_hash(account_id, &hash).await?;
+    state.store.delete_password_resets(account_id).await?;
     let ended = state.store.end_other_sessions(account_id, keep_session).await?;
     tracing::info!(ended, "password changed");
     if let Some((openid, _)) = state.store.wechat_binding(account_id).await? {

@@ -29,8 +29,10 @@ fn checked_identifier(identifier: &str) -> Result<&str, FlowError> {
     Ok(identifier)
 }
 
+/// The account an identifier names, looked up exactly as login does (usernames are stored in lower case).
 async fn subject(state: &AppState, identifier: &str) -> Result<Option<store::recovery::RecoverySubject>, FlowError> {
-    Ok(state.store.recovery_subject(identifier, &IdNumber::lookup_form(identifier)).await?)
+    let username = domain::username::Username::parse("login", identifier).map(|u| u.as_str().to_owned()).unwrap_or_default();
+    Ok(state.store.recovery_subject(&username, &IdNumber::lookup_form(identifier)).await?)
 }
 
 /// The question to answer for `identifier`.
@@ -40,7 +42,7 @@ pub async fn question_for(state: &AppState, identifier: &str) -> Result<String, 
         Some(found) => found.security_question,
         None => {
             // A keyed digest picks the decoy, so it is stable for the identifier and unpredictable without the key.
-            let digest = state.store.vault().blind_index(&format!("decoy-question:{}", identifier.to_uppercase()));
+            let digest = state.store.vault().blind_index(&format!("decoy-question:{}", IdNumber::lookup_form(identifier)));
             let pick = digest.bytes().fold(0usize, |acc, b| acc.wrapping_mul(31).wrapping_add(b as usize));
             SUGGESTED_QUESTIONS[pick % SUGGESTED_QUESTIONS.len()].to_owned()
         }
@@ -72,15 +74,15 @@ pub async fn answer(state: &AppState, identifier: &str, answer: &str, client: &C
     let normalised = answer.normalized().to_owned();
     let Some(found) = found else {
         admission.verify_dummy(normalised).await;
-        check.failed(state).await?;
+        check.failed(state).await;
         return Err(FieldError::new("answer", "recovery.answer_wrong").into());
     };
     if !admission.verify(normalised, found.security_answer_hash.clone()).await {
-        check.failed(state).await?;
+        check.failed(state).await;
         record_event(state, &found.id, LoginMethod::SecurityAnswer, "wrong_secret", client).await;
         return Err(FieldError::new("answer", "recovery.answer_wrong").into());
     }
-    check.succeeded(state).await?;
+    check.succeeded(state, &found.id).await?;
     let code = hex::encode(store::pii::random_bytes::<32>());
     let expires_at = now() + RESET_CODE_SECS;
     state.store.create_password_reset(&code_hash(&code), &found.id, "security_answer", expires_at).await?;
@@ -122,6 +124,8 @@ pub async fn reset(state: &AppState, code: &str, new: &str, confirm: &str, clien
         return Err(FieldError::new("reset_token", "recovery.code_invalid").into());
     }
     state.store.set_password_hash(&account_id, &password_hash).await?;
+    // Any other code outstanding (someone else who answered the question too) dies with this reset.
+    state.store.delete_password_resets(&account_id).await?;
     let ended = state.store.end_all_sessions(&account_id).await?;
     state.store.lift_lock(&account_key(&account_id)).await?;
     tracing::info!(ended, "password reset");

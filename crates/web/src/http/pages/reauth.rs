@@ -28,7 +28,7 @@ pub fn confirm_first(next: &str) -> Response {
 
 /// Only this site's own candidate pages are places to come back to (no open redirect).
 fn safe_next(next: &str) -> &str {
-    let own_page = next.starts_with("/me") && !next.starts_with("//") && !next.contains('\\') && next.len() <= 200;
+    let own_page = next.starts_with("/me") && !next.contains('\\') && next.len() <= 200 && next.bytes().all(|b| b.is_ascii_graphic());
     if own_page { next } else { "/me" }
 }
 

@@ -59,6 +59,9 @@ KAOWU_BIN="$(target_dir)/debug/kaowu" bash scripts/api-fuzz.sh
 log "WeChat callback against wechatpy (an independent implementation of the protocol)"
 KAOWU_BIN="$(target_dir)/debug/kaowu" bash scripts/wechat-oracle.sh
 
+log "FaceID simulator against the Tencent Cloud SDK (an independent implementation of TC3 signing)"
+bash scripts/faceid-oracle.sh
+
 log "browser tests (Playwright + Debian Chromium + axe-core)"
 KAOWU_BIN="$(target_dir)/debug/kaowu" CHROMIUM=/usr/bin/chromium bash e2e/run.sh
 

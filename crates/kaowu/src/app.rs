@@ -6,6 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use integrations::chsi::ChsiSimulator;
+use integrations::tencent_faceid::FaceIdSimulator;
 use integrations::wechat::{AppKind, WechatSimulator};
 use store::{Db, PiiVault, Store};
 use tokio::net::TcpListener;
@@ -30,6 +31,8 @@ pub struct Simulators {
     pub chsi: ChsiSimulator,
     /// The demo's official account, website app and mini-program (the demo's appids and secrets).
     pub wechat: WechatSimulator,
+    /// Tencent Cloud FaceID (two-factor identity check, face verification), for the demo's API key.
+    pub faceid: FaceIdSimulator,
 }
 
 impl Default for Simulators {
@@ -39,12 +42,14 @@ impl Default for Simulators {
             wechat: WechatSimulator::new(crate::config::DEMO_WECHAT_APPID, crate::config::DEMO_WECHAT_SECRET)
                 .with_app(AppKind::Website, crate::config::DEMO_WECHAT_WEB_APPID, crate::config::DEMO_WECHAT_WEB_SECRET)
                 .with_app(AppKind::MiniProgram, crate::config::DEMO_WECHAT_MINI_APPID, crate::config::DEMO_WECHAT_MINI_SECRET),
+            faceid: FaceIdSimulator::new(crate::config::DEMO_FACEID_SECRET_ID, crate::config::DEMO_FACEID_SECRET_KEY, FACEID_SIMULATOR_PATH),
         }
     }
 }
 
 pub const CHSI_SIMULATOR_PATH: &str = "/sim/chsi";
 pub const WECHAT_SIMULATOR_PATH: &str = "/sim/wechat";
+pub const FACEID_SIMULATOR_PATH: &str = "/sim/faceid";
 
 /// A bound, ready-to-run server. Binding happens first so port 0 works and the address is known.
 pub struct Application {
@@ -104,6 +109,7 @@ impl Application {
         if let Some(simulators) = &self.simulators {
             router = router.nest(CHSI_SIMULATOR_PATH, simulators.chsi.router());
             router = router.nest(WECHAT_SIMULATOR_PATH, simulators.wechat.router());
+            router = router.nest(FACEID_SIMULATOR_PATH, simulators.faceid.router());
         }
         let app = router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;

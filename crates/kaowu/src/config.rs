@@ -240,6 +240,9 @@ pub const DEMO_WECHAT_TOKEN: &str = "kaowu-demo-token";
 pub const DEMO_WECHAT_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 pub const DEMO_WECHAT_SECRET: &str = "kaowu-demo-secret";
 pub const DEMO_SECURITY_TEMPLATE: &str = "kaowu-demo-security-notice";
+/// The demo's Tencent Cloud API key for its FaceID simulator (not a real key).
+pub const DEMO_FACEID_SECRET_ID: &str = "AKIDkaowuDemo00000000000000000000000";
+pub const DEMO_FACEID_SECRET_KEY: &str = "kaowu-demo-faceid-secret-key-0000";
 /// The demo's website app (网站应用) and mini-program, under the same simulated open-platform account.
 pub const DEMO_WECHAT_WEB_APPID: &str = "wx7e1f0a9b8c7d6e5f";
 pub const DEMO_WECHAT_WEB_SECRET: &str = "kaowu-demo-web-secret";

@@ -10,6 +10,16 @@ describe('account security', () => {
 
   const login = logIn;
 
+  /** The last step of 忘记密码: a new password, then a login with it. */
+  async function setNewPasswordAndLogIn(page, c) {
+    await page.fill('#new_password', 'Nw8#harbour2027');
+    await page.fill('#new_password_confirm', 'Nw8#harbour2027');
+    await submitAndWait(page, '设置新密码');
+    assert.match(await page.getByTestId('password-reset').innerText(), /密码已重置/);
+    await login(page, c.username, 'Nw8#harbour2027');
+    assert.equal(new URL(page.url()).pathname, '/me');
+  }
+
   for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     test(`devices and logins, and changing the password (${label})`, async (t) => {
       await env.withPage(t, size, async (page) => {
@@ -74,12 +84,23 @@ describe('account security', () => {
       await assertNoHorizontalScroll(page, '/recover/answer');
       await page.fill('#answer', c.securityAnswer);
       await submitAndWait(page, '下一步');
-      await page.fill('#new_password', 'Nw8#harbour2027');
-      await page.fill('#new_password_confirm', 'Nw8#harbour2027');
-      await submitAndWait(page, '设置新密码');
-      assert.match(await page.getByTestId('password-reset').innerText(), /密码已重置/);
-      await login(page, c.username, 'Nw8#harbour2027');
-      assert.equal(new URL(page.url()).pathname, '/me');
+      await setNewPasswordAndLogIn(page, c);
+    });
+  });
+
+  test('forgot the password: a face check through the simulated FaceID page (desktop)', async (t) => {
+    await env.withPage(t, DESKTOP, async (page) => {
+      const c = newCandidate();
+      await registerThroughPages(page, c);
+      await Promise.all([page.waitForURL(/\/login/), page.getByRole('navigation').getByRole('button', { name: '退出登录' }).click()]);
+      await page.goto('/recover');
+      await page.getByRole('link', { name: '通过人脸识别找回密码' }).click();
+      await page.fill('#name', c.name);
+      await page.fill('#id_number', c.idNumber);
+      await assertAccessible(page, '/recover/face');
+      await Promise.all([page.waitForURL(/\/sim\/faceid\/verify/), page.getByRole('button', { name: '开始人脸核验' }).click()]);
+      await Promise.all([page.waitForURL(/\/recover\/face\/done/), page.getByRole('button', { name: '核验通过' }).click()]);
+      await setNewPasswordAndLogIn(page, c);
     });
   });
 });

@@ -87,6 +87,9 @@ impl Application {
                 original_id: "gh_kaowu_demo".into(),
             });
         }
+        if let (Some(_), None, Some(faceid)) = (&simulators, &config.faceid_endpoint, settings.faceid.as_mut()) {
+            faceid.endpoint = format!("http://{}{FACEID_SIMULATOR_PATH}", listener.local_addr()?);
+        }
         let objects = store::objects::Objects::open(&config.storage_url, &config.s3).context("opening object storage")?;
         tracing::info!(storage = objects.describe(), "object storage");
         let state = web::AppState::new(store, objects, settings).await?;

@@ -52,6 +52,11 @@ pub const KEYS: &[(&str, &str)] = &[
     ("wechat_miniprogram_appid", "AppID of the mini-program whose wx.login() codes log candidates in (unset: none)"),
     ("wechat_miniprogram_secret", "AppSecret of that mini-program"),
     ("wechat_open_base", "where browsers go for the website login (default https://open.weixin.qq.com; demo: its simulator)"),
+    ("faceid_secret_id", "Tencent Cloud API SecretId for FaceID (face verification in password recovery); unset: not offered"),
+    ("faceid_secret_key", "its SecretKey"),
+    ("faceid_endpoint", "FaceID API address (default https://faceid.tencentcloudapi.com; demo: its simulator)"),
+    ("faceid_rule_id", "the DetectAuth RuleId from the FaceID console (default 1)"),
+    ("faceid_min_similarity", "similarity (0-100) a face check needs to pass (default 70)"),
     ("public_url", "this site's public address, e.g. https://kaowu.example.cn, for the WeChat login's redirect_uri (default: the request's Host)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
@@ -75,6 +80,8 @@ pub struct Config {
     pub wechat_api_base: Option<String>,
     /// The configured website-login address (open.weixin.qq.com), if any (the demo otherwise uses its simulator).
     pub wechat_open_base: Option<String>,
+    /// The configured FaceID address, if any (the demo otherwise uses its simulator).
+    pub faceid_endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -179,6 +186,25 @@ impl Config {
             virtual_hosted: get("s3_virtual_hosted").map(|v| parse_bool("s3_virtual_hosted", v)).transpose()?.unwrap_or(false),
         };
         web.wechat = wechat_settings(&get, demo)?;
+        web.faceid = match (get("faceid_secret_id"), get("faceid_secret_key")) {
+            (Some(id), Some(key)) => Some((id.to_owned(), key.to_owned())),
+            (None, None) if demo => Some((DEMO_FACEID_SECRET_ID.to_owned(), DEMO_FACEID_SECRET_KEY.to_owned())),
+            (None, None) => None,
+            _ => bail!("faceid_secret_id and faceid_secret_key must be configured together"),
+        }
+        .map(|(secret_id, secret_key)| -> anyhow::Result<web::state::FaceIdSettings> {
+            let min_similarity: f64 = get("faceid_min_similarity").map(|v| parse_num("faceid_min_similarity", v)).transpose()?.unwrap_or(70.0);
+            anyhow::ensure!((0.0..=100.0).contains(&min_similarity), "faceid_min_similarity must be 0-100");
+            Ok(web::state::FaceIdSettings {
+                endpoint: get("faceid_endpoint").unwrap_or("https://faceid.tencentcloudapi.com").to_owned(),
+                secret_id,
+                secret_key,
+                rule_id: get("faceid_rule_id").unwrap_or("1").to_owned(),
+                min_similarity,
+            })
+        })
+        .transpose()?;
+        let faceid_endpoint = get("faceid_endpoint").map(str::to_string);
         let wechat_api_base = get("wechat_api_base").map(str::to_string);
         let wechat_open_base = get("wechat_open_base").map(str::to_string);
         if let Some(url) = get("public_url") {
@@ -226,7 +252,22 @@ impl Config {
             other => bail!("log_format: expected json or pretty, got {other:?}"),
         };
         let log_filter = get("log").unwrap_or("info").to_string();
-        Ok(Config { listen, data_dir, database_url, db, pii, web, log_format, log_filter, chsi_base_url, storage_url, s3, wechat_api_base, wechat_open_base })
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            db,
+            pii,
+            web,
+            log_format,
+            log_filter,
+            chsi_base_url,
+            storage_url,
+            s3,
+            wechat_api_base,
+            wechat_open_base,
+            faceid_endpoint,
+        })
     }
 
     pub fn is_sqlite(&self) -> bool {

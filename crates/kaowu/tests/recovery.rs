@@ -12,6 +12,7 @@ on_both_databases!(
     wrong_answers_lock_like_wrong_passwords,
     recovering_through_the_pages,
     changing_the_security_question,
+    recovering_by_a_face_check,
 );
 
 const NEW_PASSWORD: &str = "Nw8#harbour2027";
@@ -174,5 +175,73 @@ async fn changing_the_security_question(backend: Backend) {
     let form = [("csrf_token", csrf.as_str()), ("security_question_choice", "您的出生地是？"), ("security_question_custom", ""), ("security_answer", "上海")];
     let stale = browser.post(app.url("/me/security-question")).form(&form).send().await.unwrap();
     assert_eq!(stale.headers()["location"], "/me/reauth?next=%2Fme%2Fsecurity-question");
+    app.shutdown().await;
+}
+
+/// A browser's trip through the face check: start with `name` and `id_number`, the tester's `choice` on
+/// FaceID's page, and the page kaowu shows on the way back.
+async fn face_trip(app: &TestApp, browser: &reqwest::Client, name: &str, id_number: &str, choice: &str) -> (u16, String) {
+    let page = browser.get(app.url("/recover/face")).send().await.unwrap().text().await.unwrap();
+    let csrf = support::hidden_value(&page, "csrf_token");
+    let started = browser.post(app.url("/recover/face")).form(&[("csrf_token", csrf.as_str()), ("name", name), ("id_number", id_number)]).send().await.unwrap();
+    assert_eq!(started.status(), 303, "{}", started.text().await.unwrap());
+    let faceid_page = started.headers()["location"].to_str().unwrap().to_owned();
+    assert!(faceid_page.starts_with(&app.url("/sim/faceid/verify?token=")), "{faceid_page}");
+    let token = faceid_page.split("token=").nth(1).unwrap().to_owned();
+    assert!(browser.get(&faceid_page).send().await.unwrap().text().await.unwrap().contains("核验通过"));
+    let decided = browser.post(app.url("/sim/faceid/verify")).form(&[("token", token.as_str()), ("result", choice)]).send().await.unwrap();
+    let back = decided.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, app.url(&format!("/recover/face/done?token={token}")));
+    let answer = browser.get(&back).send().await.unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.text().await.unwrap())
+}
+
+async fn recovering_by_a_face_check(backend: Backend) {
+    let settings = [("faceid_secret_id", kaowu::config::DEMO_FACEID_SECRET_ID), ("faceid_secret_key", kaowu::config::DEMO_FACEID_SECRET_KEY)];
+    let app = support::spawn_app_with(backend, support::Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await;
+    let (username, id_number, account, old_token) = candidate(&app, "北京").await;
+    let browser = || reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    let recover = browser().get(app.url("/recover")).send().await.unwrap().text().await.unwrap();
+    assert!(recover.contains("href=\"/recover/face\""), "offered beside the security question");
+
+    // The face check fails: nothing changes.
+    let (status, html) = face_trip(&app, &browser(), "钱𪚥", &id_number, "fail").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("人脸核验未通过"));
+    // A pass for a name the account was not registered under opens nothing.
+    let (status, html) = face_trip(&app, &browser(), "钱多多", &id_number, "pass").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("没有使用该居民身份证号和姓名注册的考生账号"));
+
+    // A pass for the candidate: the new-password step, once, in this browser only.
+    let mine = browser();
+    let (status, html) = face_trip(&app, &mine, "钱𪚥", &id_number.to_lowercase(), "pass").await;
+    assert_eq!(status, 200, "{html}");
+    let code = support::hidden_value(&html, "reset_token");
+    let csrf = support::hidden_value(&html, "csrf_token");
+    let done = mine
+        .post(app.url("/recover/reset"))
+        .form(&[("csrf_token", csrf.as_str()), ("reset_token", code.as_str()), ("new_password", NEW_PASSWORD), ("new_password_confirm", NEW_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.headers()["location"], "/login?reset=1");
+    assert_eq!(app.get_json("/api/v1/me", Some(&old_token)).await.0, 401, "every session ended");
+    assert_eq!(post(&app, "/api/v1/sessions", json!({"login": username, "password": NEW_PASSWORD})).await.0, 201);
+    let history = app.store.login_events(&account, 20).await.unwrap();
+    assert!(history.iter().any(|e| e.method == "face_check" && e.outcome == "ok"));
+
+    // Someone else who got hold of the way back (the address with the token) has no cookie: nothing.
+    let starter = browser();
+    let page = starter.get(app.url("/recover/face")).send().await.unwrap().text().await.unwrap();
+    let csrf = support::hidden_value(&page, "csrf_token");
+    let started = starter.post(app.url("/recover/face")).form(&[("csrf_token", csrf.as_str()), ("name", "钱𪚥"), ("id_number", id_number.as_str())]).send().await.unwrap();
+    let token = started.headers()["location"].to_str().unwrap().split("token=").nth(1).unwrap().to_owned();
+    app.simulators.faceid.decide(&token, true);
+    let stranger = browser().get(app.url(&format!("/recover/face/done?token={token}"))).send().await.unwrap();
+    assert_eq!(stranger.status(), 400, "a browser that did not start the check gets nothing");
+    assert_eq!(starter.get(app.url(&format!("/recover/face/done?token={token}"))).send().await.unwrap().status(), 200, "the one that did does");
     app.shutdown().await;
 }

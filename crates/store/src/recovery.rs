@@ -45,8 +45,30 @@ impl Store {
     }
 
     pub async fn purge_password_resets(&self, now: i64) -> StoreResult<u64> {
-        const SQL: &str = "DELETE FROM password_resets WHERE expires_at <= $1";
-        Ok(on_db!(&self.db, pool => sqlx::query(SQL).bind(now).execute(pool).await.map(|r| r.rows_affected()))?)
+        const RESETS: &str = "DELETE FROM password_resets WHERE expires_at <= $1";
+        const FACES: &str = "DELETE FROM face_verifications WHERE expires_at <= $1";
+        let resets = on_db!(&self.db, pool => sqlx::query(RESETS).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+        let faces = on_db!(&self.db, pool => sqlx::query(FACES).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(resets + faces)
+    }
+
+    /// A keyed digest of a typed identity (ID number in its lookup form, and name): comparable, not readable.
+    pub fn identity_digest(&self, id_number_lookup: &str, name: &str) -> String {
+        self.vault().blind_index(&format!("face-identity:{id_number_lookup}|{name}"))
+    }
+
+    pub async fn create_face_verification(&self, biz_token: &str, browser_hash: &str, identity_digest: &str, expires_at: i64) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO face_verifications (biz_token, browser_hash, identity_digest, expires_at) VALUES ($1, $2, $3, $4)";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(biz_token).bind(browser_hash).bind(identity_digest).bind(expires_at).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Takes a face verification for its result, once, and only for the browser that started it: the digest
+    /// of the identity it was started for.
+    pub async fn take_face_verification(&self, biz_token: &str, browser_hash: &str, now: i64) -> StoreResult<Option<String>> {
+        const SQL: &str = "DELETE FROM face_verifications WHERE biz_token = $1 AND browser_hash = $2 AND expires_at > $3 \
+             RETURNING identity_digest";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(biz_token).bind(browser_hash).bind(now).fetch_optional(pool).await)?)
     }
 
     /// Ends every session of the account (after its password was reset).

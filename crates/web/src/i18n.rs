@@ -127,6 +127,11 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
         ),
         "login.required" => ("请填写用户名或证件号码及密码。", "Please enter your username or ID number and password."),
         "login.invalid_credentials" => ("用户名/证件号码或密码不正确。", "Wrong username/ID number or password."),
+        "recovery.face_expired" => ("人脸核验已过期或不是从本浏览器发起的，请重新开始。", "The face check has expired or was not started in this browser; please start again."),
+        "recovery.face_failed" => ("人脸核验未通过，密码未重置。可以重试，或携带身份证到考点办理。", "The face check did not pass; nothing was changed. Try again, or visit your exam site with your ID card."),
+        "recovery.face_no_account" => ("没有使用该居民身份证号和姓名注册的考生账号。", "No candidate account is registered with this resident ID number and name."),
+        "faceid.unavailable" => ("人脸核验服务暂时不可用，请稍后再试。", "Face verification is unavailable right now; please try again later."),
+        "faceid.not_configured" => ("本平台未开通人脸核验找回密码。", "Face verification is not available on this site."),
         "recovery.identifier_invalid" => ("用户名或证件号码不正确。", "That is not a username or ID number."),
         "recovery.answer_wrong" => ("安全问题答案不正确。", "The answer is not right."),
         "recovery.code_invalid" => (

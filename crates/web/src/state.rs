@@ -34,6 +34,8 @@ pub struct WebSettings {
     pub account_throttle: store::throttle::ThrottleRule,
     /// The same per client address: higher, because a 考点's exam room or a school shares one address.
     pub address_throttle: store::throttle::ThrottleRule,
+    /// Tencent Cloud FaceID (face verification for password recovery); `None` offers no face check.
+    pub faceid: Option<FaceIdSettings>,
     /// This site's public address (scheme and host, no path), for addresses given to others such as the
     /// WeChat login's redirect_uri. Unset: taken from the request's Host header.
     pub public_url: Option<String>,
@@ -58,6 +60,23 @@ pub struct WechatSettings {
     pub mini_program: Option<WechatApp>,
     /// Where browsers go for the website login (https://open.weixin.qq.com; the simulator in the demo).
     pub open_base: String,
+}
+
+/// Tencent Cloud FaceID: the API key, the DetectAuth rule, and the similarity a pass needs.
+#[derive(Clone)]
+pub struct FaceIdSettings {
+    pub endpoint: String,
+    pub secret_id: String,
+    pub secret_key: String,
+    pub rule_id: String,
+    /// 0–100; Tencent recommends at least 70.
+    pub min_similarity: f64,
+}
+
+impl std::fmt::Debug for FaceIdSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaceIdSettings").field("endpoint", &self.endpoint).field("rule_id", &self.rule_id).finish_non_exhaustive()
+    }
 }
 
 /// Another app under the same open-platform account (its users' unionid matches the official account's).
@@ -106,6 +125,7 @@ impl Default for WebSettings {
             account_throttle: store::throttle::ThrottleRule { limit: 5, window_secs: 30 * 60, lock_secs: 30 * 60 },
             address_throttle: store::throttle::ThrottleRule { limit: 30, window_secs: 30 * 60, lock_secs: 30 * 60 },
             public_url: None,
+            faceid: None,
         }
     }
 }
@@ -131,6 +151,7 @@ pub struct Inner {
     /// The website app's and the mini-program's side of the WeChat API, when configured.
     pub wechat_website: Option<integrations::wechat::WechatApi>,
     pub wechat_mini_program: Option<integrations::wechat::WechatApi>,
+    pub faceid: Option<integrations::tencent_faceid::FaceIdApi>,
 }
 
 impl std::ops::Deref for AppState {
@@ -165,6 +186,7 @@ impl AppState {
         };
         let wechat_website = other_app(|w| w.website.as_ref());
         let wechat_mini_program = other_app(|w| w.mini_program.as_ref());
+        let faceid = settings.faceid.as_ref().map(|f| integrations::tencent_faceid::FaceIdApi::new(&f.endpoint, &f.secret_id, &f.secret_key));
         Ok(AppState(Arc::new(Inner {
             store,
             hasher,
@@ -180,6 +202,7 @@ impl AppState {
             wechat_api,
             wechat_website,
             wechat_mini_program,
+            faceid,
         })))
     }
 

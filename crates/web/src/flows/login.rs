@@ -29,6 +29,8 @@ pub enum LoginMethod {
     SecurityAnswer,
     /// Not a login: a password reset with a one-time code.
     PasswordReset,
+    /// Not a login: a passed face check that allowed a password reset.
+    FaceCheck,
 }
 
 impl LoginMethod {
@@ -41,6 +43,7 @@ impl LoginMethod {
             LoginMethod::WechatMiniProgram => "wechat_miniprogram",
             LoginMethod::SecurityAnswer => "security_answer",
             LoginMethod::PasswordReset => "password_reset",
+            LoginMethod::FaceCheck => "face_check",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The candidate flows, shared by the pages and the JSON API so both enforce exactly the same rules.
 
 pub mod education;
+pub mod face_recovery;
 pub mod login;
 pub mod password;
 pub mod photo;

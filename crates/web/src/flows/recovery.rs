@@ -83,11 +83,17 @@ pub async fn answer(state: &AppState, identifier: &str, answer: &str, client: &C
         return Err(FieldError::new("answer", "recovery.answer_wrong").into());
     }
     check.succeeded(state, &found.id).await?;
+    record_event(state, &found.id, LoginMethod::SecurityAnswer, "ok", client).await;
+    issue_reset_code(state, &found.id, "security_answer", "安全问题找回密码", "有人正确回答了您的安全问题，正在重置考生管理平台账号的密码。如非本人操作，请立即联系考点。").await
+}
+
+/// A one-time reset code for an account whose owner just proved who they are by `method`; the bound WeChat is
+/// told with `event` and `detail`.
+pub(crate) async fn issue_reset_code(state: &AppState, account_id: &str, method: &str, event: &str, detail: &str) -> Result<ResetCode, FlowError> {
     let code = hex::encode(store::pii::random_bytes::<32>());
     let expires_at = now() + RESET_CODE_SECS;
-    state.store.create_password_reset(&code_hash(&code), &found.id, "security_answer", expires_at).await?;
-    record_event(state, &found.id, LoginMethod::SecurityAnswer, "ok", client).await;
-    notify(state, &found.id, "安全问题找回密码", "有人正确回答了您的安全问题，正在重置考生管理平台账号的密码。如非本人操作，请立即联系考点。").await;
+    state.store.create_password_reset(&code_hash(&code), account_id, method, expires_at).await?;
+    notify(state, account_id, event, detail).await;
     Ok(ResetCode { code, expires_at })
 }
 

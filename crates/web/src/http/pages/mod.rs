@@ -58,6 +58,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/recover", get(recover::page).post(recover::identify))
         .route("/recover/answer", post(recover::check_answer))
         .route("/recover/reset", post(recover::set_password))
+        .route("/recover/face", get(recover::face_page).post(recover::start_face))
+        .route("/recover/face/done", get(recover::face_done))
         .route("/me/security", get(security::page))
         .route("/me/security-question", get(security_question::page).post(security_question::change))
         .route("/me/security/sessions/end", post(security::end_session))

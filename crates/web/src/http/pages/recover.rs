@@ -15,6 +15,8 @@ use serde::Deserialize;
 /// Which step the page shows.
 enum Step {
     Identify,
+    /// Name and resident ID number for the face check.
+    Face { name: String, id_number: String },
     Answer { question: String },
     NewPassword { code: String },
 }
@@ -86,6 +88,90 @@ pub async fn check_answer(State(state): State<AppState>, ctx: PageCtx, Form(form
     match answer(&state, &form.login, &form.answer, &ctx.client).await {
         Ok(code) => render(ctx, StatusCode::OK, Step::NewPassword { code: code.code }, form.login, FormErrors::default()),
         Err(error) => refusal(ctx, Step::Answer { question }, form.login, error),
+    }
+}
+
+/// The cookie holding the secret that ties a face check to the browser that started it.
+const FACE_COOKIE: &str = "kaowu_face";
+const FACE_PATH: &str = "/recover/face";
+
+fn browser_hash(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
+pub async fn face_page(ctx: PageCtx) -> Response {
+    if ctx.session.0.is_some() {
+        return Redirect::to("/me/password").into_response();
+    }
+    render(ctx, StatusCode::OK, Step::Face { name: String::new(), id_number: String::new() }, String::new(), FormErrors::default())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FaceForm {
+    csrf_token: String,
+    name: String,
+    id_number: String,
+}
+
+/// Starts the face check and sends the browser to FaceID's page.
+pub async fn start_face(State(state): State<AppState>, ctx: PageCtx, headers: axum::http::HeaderMap, Form(form): Form<FaceForm>) -> Response {
+    let step = Step::Face { name: form.name.clone(), id_number: form.id_number.clone() };
+    if !ctx.csrf_ok(&form.csrf_token) {
+        let errors = FormErrors::general("csrf.invalid", ctx.lang);
+        return render(ctx, StatusCode::FORBIDDEN, step, String::new(), errors);
+    }
+    let Some(origin) = super::wechat_website::public_origin(&state, &headers, ctx.secure_cookies) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let secret = hex::encode(store::pii::random_bytes::<32>());
+    let return_to = format!("{origin}{FACE_PATH}/done");
+    match crate::flows::face_recovery::start(&state, &form.name, &form.id_number, &return_to, &browser_hash(&secret)).await {
+        Ok(face_page) => {
+            let cookie = axum_extra::extract::cookie::Cookie::build((FACE_COOKIE, secret))
+                .path(FACE_PATH)
+                .http_only(true)
+                .same_site(axum_extra::extract::cookie::SameSite::Lax)
+                .secure(ctx.secure_cookies)
+                .build();
+            (ctx.jar.add(cookie), Redirect::to(&face_page)).into_response()
+        }
+        Err(FlowError::Upstream(code)) => {
+            let errors = FormErrors::general(code, ctx.lang);
+            render(ctx, StatusCode::SERVICE_UNAVAILABLE, step, String::new(), errors)
+        }
+        Err(error) => refusal(ctx, step, String::new(), error),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FaceReturn {
+    token: String,
+}
+
+/// FaceID sends the browser back here: a pass gives the new-password step.
+pub async fn face_done(State(state): State<AppState>, ctx: PageCtx, axum::extract::Query(back): axum::extract::Query<FaceReturn>) -> Response {
+    let secret = ctx.jar.get(FACE_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    let jar = ctx.jar.clone().remove(axum_extra::extract::cookie::Cookie::build(FACE_COOKIE).path(FACE_PATH));
+    let ctx = PageCtx { jar, ..ctx };
+    let step = Step::Face { name: String::new(), id_number: String::new() };
+    if secret.is_empty() || back.token.is_empty() || back.token.len() > 128 {
+        let errors = FormErrors::general("recovery.face_expired", ctx.lang);
+        return render(ctx, StatusCode::BAD_REQUEST, step, String::new(), errors);
+    }
+    match crate::flows::face_recovery::finish(&state, &back.token, &browser_hash(&secret), &ctx.client).await {
+        Ok(code) => render(ctx, StatusCode::OK, Step::NewPassword { code: code.code }, String::new(), FormErrors::default()),
+        Err(FlowError::Invalid(errors)) => {
+            let errors = FormErrors::general(errors.0.first().map(|e| e.code).unwrap_or("recovery.face_failed"), ctx.lang);
+            render(ctx, StatusCode::UNPROCESSABLE_ENTITY, step, String::new(), errors)
+        }
+        Err(FlowError::Upstream(code)) => {
+            let errors = FormErrors::general(code, ctx.lang);
+            render(ctx, StatusCode::SERVICE_UNAVAILABLE, step, String::new(), errors)
+        }
+        Err(error) => refusal(ctx, step, String::new(), error),
     }
 }
 

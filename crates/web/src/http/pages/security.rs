@@ -58,6 +58,7 @@ fn method_name(method: &str, lang: Lang) -> String {
         "wechat_miniprogram" => lang.pick("微信小程序", "WeChat mini-program"),
         "security_answer" => lang.pick("安全问题（找回密码）", "Security question (password reset)"),
         "password_reset" => lang.pick("重置密码", "Password reset"),
+        "face_check" => lang.pick("人脸识别（找回密码）", "Face check (password reset)"),
         other => other,
     }
     .to_owned()

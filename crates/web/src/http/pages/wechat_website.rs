@@ -93,9 +93,9 @@ pub async fn callback(State(state): State<AppState>, ctx: PageCtx, Query(query):
     }
 }
 
-/// This site's address as browsers reach it: `public_url` when configured, else the request's Host (WeChat only
-/// sends browsers back to the callback domain registered for the website app, so a forged Host goes nowhere).
-fn public_origin(state: &AppState, headers: &HeaderMap, secure: bool) -> Option<String> {
+/// This site's address as browsers reach it: `public_url` when configured, else the request's Host (WeChat and
+/// FaceID only send browsers back to addresses registered with them, so a forged Host goes nowhere).
+pub(super) fn public_origin(state: &AppState, headers: &HeaderMap, secure: bool) -> Option<String> {
     if let Some(url) = &state.settings.public_url {
         return Some(url.clone());
     }

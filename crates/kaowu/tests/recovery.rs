@@ -243,5 +243,15 @@ async fn recovering_by_a_face_check(backend: Backend) {
     let stranger = browser().get(app.url(&format!("/recover/face/done?token={token}"))).send().await.unwrap();
     assert_eq!(stranger.status(), 400, "a browser that did not start the check gets nothing");
     assert_eq!(starter.get(app.url(&format!("/recover/face/done?token={token}"))).send().await.unwrap().status(), 200, "the one that did does");
+
+    // Every start is counted (four so far): a sixth start for the same ID number within the window is refused.
+    let prober = browser();
+    let page = prober.get(app.url("/recover/face")).send().await.unwrap().text().await.unwrap();
+    let csrf = support::hidden_value(&page, "csrf_token");
+    let start = || prober.post(app.url("/recover/face")).form(&[("csrf_token", csrf.as_str()), ("name", "钱𪚥"), ("id_number", id_number.as_str())]).send();
+    assert_eq!(start().await.unwrap().status(), 303, "the fifth start");
+    let refused = start().await.unwrap();
+    assert_eq!(refused.status(), 429, "five starts for this ID number already");
+    assert!(refused.text().await.unwrap().contains("分钟后解除"));
     app.shutdown().await;
 }

@@ -5,7 +5,7 @@
 //! keeps only the verdict: no image is ever requested, and the typed ID number is kept as a keyed digest.
 
 use super::FlowError;
-use super::login::{LoginMethod, record_event};
+use super::login::{LoginMethod, SecretCheck, record_event};
 use super::recovery::{ResetCode, issue_reset_code};
 use crate::sessions::Client;
 use crate::state::{AppState, now};
@@ -16,13 +16,17 @@ use domain::person_name::{LatinLetters, PersonName};
 /// How long the candidate has to finish the face check.
 const FACE_CHECK_SECS: i64 = 30 * 60;
 
-/// Starts a face check for the typed identity; returns FaceID's page to send the browser to.
-pub async fn start(state: &AppState, name: &str, id_number: &str, return_to: &str, browser_hash: &str) -> Result<String, FlowError> {
+/// Starts a face check for the typed identity; returns FaceID's page to send the browser to. Every start is a
+/// charged call to FaceID and a chance to probe, so starts are counted like failed secrets, per ID number and per
+/// address, and locked out the same way.
+pub async fn start(state: &AppState, name: &str, id_number: &str, return_to: &str, browser_hash: &str, client: &Client) -> Result<String, FlowError> {
     let (api, settings) = configured(state)?;
     let mut errors = domain::FieldErrors::default();
     let name = errors.collect(PersonName::parse("name", name, LatinLetters::NotAllowed));
     let id_number = errors.collect(IdNumber::parse("id_number", IdType::ResidentId, id_number));
     let (Some(name), Some(id_number)) = (name, id_number) else { return Err(FlowError::Invalid(errors)) };
+    let counted = SecretCheck::begin(state, vec![format!("face-start:{}", state.store.identity_digest(id_number.as_str(), ""))], client).await?;
+    counted.failed(state).await;
     let started = api.detect_auth(&settings.rule_id, id_number.as_str(), name.as_str(), return_to).await.map_err(|error| {
         tracing::warn!(%error, "FaceID DetectAuth failed");
         FlowError::Upstream("faceid.unavailable")

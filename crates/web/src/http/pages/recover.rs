@@ -127,7 +127,7 @@ pub async fn start_face(State(state): State<AppState>, ctx: PageCtx, headers: ax
     };
     let secret = hex::encode(store::pii::random_bytes::<32>());
     let return_to = format!("{origin}{FACE_PATH}/done");
-    match crate::flows::face_recovery::start(&state, &form.name, &form.id_number, &return_to, &browser_hash(&secret)).await {
+    match crate::flows::face_recovery::start(&state, &form.name, &form.id_number, &return_to, &browser_hash(&secret), &ctx.client).await {
         Ok(face_page) => {
             let cookie = axum_extra::extract::cookie::Cookie::build((FACE_COOKIE, secret))
                 .path(FACE_PATH)

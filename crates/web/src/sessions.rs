@@ -88,9 +88,15 @@ pub async fn start_session(
 }
 
 /// A session after a password login: the lockout counter's places go back in the session's own transaction.
-pub async fn start_password_session(state: &AppState, verified: &crate::flows::login::Verified, channel: &str, client: &Client) -> Result<StartedSession, ApiError> {
-    let release = verified.check.release(&verified.account_id);
-    start_session_releasing(state, &verified.account_id, channel, crate::flows::login::LoginMethod::Password, client, &release).await
+pub async fn start_password_session(state: &AppState, mut verified: crate::flows::login::Verified, channel: &str, client: &Client) -> Result<StartedSession, ApiError> {
+    let started = {
+        let release = verified.check.release(&verified.account_id);
+        start_session_releasing(state, &verified.account_id, channel, crate::flows::login::LoginMethod::Password, client, &release).await
+    };
+    if started.is_ok() {
+        verified.check.settle();
+    }
+    started
 }
 
 async fn start_session_releasing(

@@ -150,26 +150,56 @@ fn address_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-/// A check counted in flight on an account's keys and the client's address, awaiting the verdict.
+/// A check counted in flight on an account's keys and the client's address, awaiting the verdict. One that is
+/// dropped without a verdict (the client went away mid-check) counts as a failure: it would otherwise hold its
+/// place for a minute, and a verdict nobody waited for must not be a free guess.
 pub struct SecretCheck {
     accounts: Vec<String>,
     address: Option<String>,
+    state: AppState,
+    settled: bool,
+}
+
+impl Drop for SecretCheck {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let (state, keys): (AppState, Vec<String>) = (self.state.clone(), self.keys().into_iter().map(str::to_owned).collect());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                if let Err(error) = state.store.attempt_failed(&keys, now()).await {
+                    tracing::error!(%error, "an abandoned secret check was not counted");
+                }
+            });
+        }
+    }
 }
 
 impl SecretCheck {
     /// Counts the attempt on every key at once, or says which limit stops it (counting nothing then).
     pub async fn begin(state: &AppState, accounts: Vec<String>, client: &Client) -> Result<SecretCheck, FlowError> {
         let settings = &state.settings;
-        let check = SecretCheck { accounts, address: client.ip.as_deref().map(address_key) };
+        let mut check = SecretCheck { accounts, address: client.ip.as_deref().map(address_key), state: state.clone(), settled: false };
         let mut keys: Vec<(&str, store::throttle::ThrottleRule)> = check.accounts.iter().map(|k| (k.as_str(), settings.account_throttle)).collect();
         if let Some(address) = &check.address {
             keys.push((address, settings.address_throttle));
         }
-        match state.store.begin_attempt(&keys, now()).await? {
+        let attempt = state.store.begin_attempt(&keys, now()).await;
+        drop(keys);
+        // Refused or failed: nothing stays counted.
+        check.settled = !matches!(attempt, Ok(Attempt::Allowed));
+        match attempt? {
             Attempt::Allowed => Ok(check),
             Attempt::Busy => Err(FlowError::Busy),
             Attempt::Locked { until } => Err(FlowError::Locked { until }),
         }
+    }
+
+    /// The verdict was reported elsewhere (with the session it started).
+    pub fn settle(&mut self) {
+        self.settled = true;
     }
 
     fn keys(&self) -> Vec<&str> {
@@ -184,21 +214,24 @@ impl SecretCheck {
     }
 
     /// The secret of `account_id` was right: its failures are forgotten; the address keeps its count.
-    pub async fn succeeded(self, state: &AppState, account_id: &str) -> Result<(), FlowError> {
+    pub async fn succeeded(mut self, state: &AppState, account_id: &str) -> Result<(), FlowError> {
+        self.settled = true;
         let release = self.release(account_id);
         Ok(state.store.release_attempts(&release.keys, &release.forget).await?)
     }
 
     /// The secret was wrong: a failure on every key, and the one that reaches its limit locks. A database
     /// error here is logged, not answered: the caller still says "wrong", which is what happened.
-    pub async fn failed(self, state: &AppState) {
+    pub async fn failed(mut self, state: &AppState) {
+        self.settled = true;
         if let Err(error) = state.store.attempt_failed(&self.keys(), now()).await {
             tracing::error!(%error, "a failed secret check was not counted");
         }
     }
 
     /// Nothing was checked: the places are given back.
-    pub async fn take_back(&self, state: &AppState) -> Result<(), FlowError> {
+    pub async fn take_back(mut self, state: &AppState) -> Result<(), FlowError> {
+        self.settled = true;
         Ok(state.store.release_attempts(&self.keys(), &[]).await?)
     }
 }

@@ -42,7 +42,7 @@ pub async fn create_session(
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     let verified = authenticate(&state, &body.login, &body.password, &client).await.map_err(|e| e.into_api(client.lang))?;
-    let session = start_password_session(&state, &verified, "api", &client).await?;
+    let session = start_password_session(&state, verified, "api", &client).await?;
     Ok((StatusCode::CREATED, Json(SessionCreated { token: session.token, expires_at: session.expires_at })))
 }
 

@@ -62,7 +62,7 @@ pub async fn login(State(state): State<AppState>, ctx: PageCtx, Form(form): Form
         return failed(ctx, StatusCode::FORBIDDEN, "csrf.invalid", form.login);
     }
     match authenticate(&state, &form.login, &form.password, &ctx.client).await {
-        Ok(verified) => match start_password_session(&state, &verified, "web", &ctx.client).await {
+        Ok(verified) => match start_password_session(&state, verified, "web", &ctx.client).await {
             Ok(session) => {
                 if let Some((_, old)) = &ctx.session.0 {
                     let _ = state.store.end_session(old).await;

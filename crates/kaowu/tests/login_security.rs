@@ -16,6 +16,7 @@ on_both_databases!(
     a_shared_address_is_limited_too,
     sensitive_pages_ask_for_the_password_again_after_15_minutes,
     devices_can_be_ended_and_logins_are_listed,
+    an_abandoned_check_counts_as_a_failure,
 );
 
 async fn api_login(app: &TestApp, login: &str, password: &str) -> (u16, serde_json::Value, Option<String>) {
@@ -264,4 +265,28 @@ async fn delete(app: &TestApp, token: &str, id: &str) -> (u16, serde_json::Value
     let answer = app.client.delete(app.url(&format!("/api/v1/me/sessions/{id}"))).bearer_auth(token).send().await.unwrap();
     let status = answer.status().as_u16();
     (status, answer.json().await.unwrap_or_default())
+}
+
+async fn an_abandoned_check_counts_as_a_failure(backend: Backend) {
+    // A client that goes away mid-check drops the check without a verdict: it must count as a failure, not a
+    // free guess, and must not hold its place.
+    let app = support::spawn_app(backend).await;
+    let client = web::sessions::Client { ip: Some("203.0.113.7".into()), user_agent: None, lang: web::i18n::Lang::Zh };
+    for _ in 0..5 {
+        let check = web::flows::login::SecretCheck::begin(&app.state, vec!["account:abandoned".into()], &client).await.unwrap();
+        drop(check);
+    }
+    let rule = app.state.settings.account_throttle;
+    let mut locked = false;
+    for _ in 0..50 {
+        if let Attempt::Locked { .. } = app.store.begin_attempt(&[("account:abandoned", rule)], web::state::now()).await.unwrap() {
+            locked = true;
+            break;
+        }
+        // Not locked yet: give back the place this probe took, and wait for the spawned counting.
+        app.store.release_attempts(&["account:abandoned"], &[]).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(locked, "five abandoned checks are five failures");
+    app.shutdown().await;
 }

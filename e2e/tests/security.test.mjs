@@ -48,6 +48,17 @@ describe('account security', () => {
         assert.match(await page.getByTestId('password-changed').innerText(), /密码已修改/);
         await page.goto('/me/security');
         assert.match(await page.getByTestId('login-history').innerText(), /密码错误/, 'the wrong current password is listed');
+
+        // 修改安全问题: the own-question field only when "write my own" is chosen.
+        await page.goto('/me/security-question');
+        assert.equal(await page.locator('[data-custom-question]').isHidden(), true);
+        await page.selectOption('#security_question_choice', 'custom');
+        assert.equal(await page.locator('[data-custom-question]').isVisible(), true);
+        await page.fill('#security_question', '您养的第一只宠物叫什么？');
+        await page.fill('#security_answer', '小白');
+        await assertAccessible(page, '/me/security-question');
+        await submitAndWait(page, '保存');
+        assert.match(await page.getByTestId('question-changed').innerText(), /安全问题已修改/);
       });
     });
   }

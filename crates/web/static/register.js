@@ -135,12 +135,4 @@
   });
   document.getElementById("rare-close").addEventListener("click", function () { dialog.close(); });
 
-  // The custom security question is only needed when "write my own" is chosen.
-  const choice = document.getElementById("security_question_choice");
-  const custom = document.querySelector("[data-custom-question]");
-  if (choice && custom) {
-    const sync = function () { custom.hidden = choice.value !== "custom"; };
-    choice.addEventListener("change", sync);
-    sync();
-  }
 })();

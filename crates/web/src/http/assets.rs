@@ -17,6 +17,7 @@ const APP_CSS: &str = include_str!("../../static/app.css");
 const REGISTER_JS: &str = include_str!("../../static/register.js");
 const PHOTO_JS: &str = include_str!("../../static/photo.js");
 const WECHAT_JS: &str = include_str!("../../static/wechat.js");
+const QUESTION_JS: &str = include_str!("../../static/question.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/register.js", get(|| async { asset("text/javascript; charset=utf-8", REGISTER_JS) }))
         .route("/assets/photo.js", get(|| async { asset("text/javascript; charset=utf-8", PHOTO_JS) }))
         .route("/assets/wechat.js", get(|| async { asset("text/javascript; charset=utf-8", WECHAT_JS) }))
+        .route("/assets/question.js", get(|| async { asset("text/javascript; charset=utf-8", QUESTION_JS) }))
         .route("/assets/rare-font.css", get(rare_font_css))
         .route("/assets/fonts/rare/{block}", get(rare_font_block))
         .route("/assets/fonts/rare-set.ttf", get(rare_font_set))

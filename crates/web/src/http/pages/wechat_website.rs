@@ -84,6 +84,12 @@ pub async fn callback(State(state): State<AppState>, ctx: PageCtx, Query(query):
         }
         Err(other) => return super::error_page(lang, other.into_api(lang)),
     };
+    // A browser that was logged in as someone else leaves that session behind, not merely its cookie.
+    if let Some((_, previous)) = &ctx.session.0 {
+        if let Err(error) = state.store.end_session(previous).await {
+            return super::error_page(lang, error.into());
+        }
+    }
     match start_session(&state, &account_id, "web", crate::flows::login::LoginMethod::WechatWebsite, &ctx.client).await {
         Ok(session) => {
             let jar = ctx.jar.add(super::cookie(SESSION_COOKIE, session.token, ctx.secure_cookies));

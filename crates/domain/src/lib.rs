@@ -7,6 +7,7 @@ pub mod id_number;
 pub mod password;
 pub mod percent;
 pub mod person_name;
+pub mod reauthentication;
 pub mod photo;
 pub mod rare_chars;
 pub mod registration;

@@ -5,3 +5,8 @@
 pub mod chsi;
 pub mod tencent_faceid;
 pub mod wechat;
+
+/// Text made safe to place in the simulators' HTML pages (element content and quoted attributes).
+pub(crate) fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

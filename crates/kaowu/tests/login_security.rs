@@ -160,33 +160,15 @@ async fn a_shared_address_is_limited_too(backend: Backend) {
     app.shutdown().await;
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-async fn log_in(app: &TestApp, browser: &reqwest::Client, username: &str, password: &str) -> u16 {
-    let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = support::hidden_value(&html, "csrf_token");
-    browser.post(app.url("/login")).form(&[("login", username), ("password", password), ("csrf_token", &csrf)]).send().await.unwrap().status().as_u16()
-}
-
 async fn sensitive_pages_ask_for_the_password_again_after_15_minutes(backend: Backend) {
-    let settings = [
-        ("wechat_appid", kaowu::config::DEMO_WECHAT_APPID),
-        ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
-        ("wechat_token", "reauth-test"),
-        ("wechat_mode", "plain"),
-    ];
-    let app = support::spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await;
+    let app = support::spawn_app_with_wechat(backend).await;
     let (username, account) = candidate(&app).await;
-    let browser = browser();
-    assert_eq!(log_in(&app, &browser, &username, support::PASSWORD).await, 303);
+    let browser = support::browser();
+    assert_eq!(support::log_in(&app, &browser, &username, support::PASSWORD).await, 303);
     assert_eq!(browser.get(app.url("/me/wechat")).send().await.unwrap().status(), 200, "just logged in: no second prompt");
 
     // Sixteen minutes later (the proof is moved back in time).
-    for session in app.store.live_sessions(&account, web::state::now()).await.unwrap() {
-        app.store.mark_reauthenticated(&session.token_hash, web::state::now() - 16 * 60).await.unwrap();
-    }
+    support::make_proofs_stale(&app, &account).await;
     let asked = browser.get(app.url("/me/wechat")).send().await.unwrap();
     assert_eq!((asked.status().as_u16(), asked.headers()["location"].to_str().unwrap()), (303, "/me/reauth?next=%2Fme%2Fwechat"));
     let form = browser.get(app.url("/me/reauth?next=%2Fme%2Fwechat")).send().await.unwrap().text().await.unwrap();
@@ -221,11 +203,11 @@ async fn sensitive_pages_ask_for_the_password_again_after_15_minutes(backend: Ba
 async fn devices_can_be_ended_and_logins_are_listed(backend: Backend) {
     let app = support::spawn_app(backend).await;
     let (username, _) = candidate(&app).await;
-    let laptop = browser();
-    assert_eq!(log_in(&app, &laptop, &username, "Wrong!pass000").await, 401);
-    assert_eq!(log_in(&app, &laptop, &username, support::PASSWORD).await, 303);
-    let phone = browser();
-    assert_eq!(log_in(&app, &phone, &username, support::PASSWORD).await, 303);
+    let laptop = support::browser();
+    assert_eq!(support::log_in(&app, &laptop, &username, "Wrong!pass000").await, 401);
+    assert_eq!(support::log_in(&app, &laptop, &username, support::PASSWORD).await, 303);
+    let phone = support::browser();
+    assert_eq!(support::log_in(&app, &phone, &username, support::PASSWORD).await, 303);
 
     let page = laptop.get(app.url("/me/security")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("本设备") && page.contains("data-current=\"true\""));

@@ -11,15 +11,6 @@ on_both_databases!(changing_the_password_ends_other_sessions_and_tells_wechat);
 const NEW_PASSWORD: &str = "Nw8#harbour2027";
 
 
-async fn log_in_browser(app: &TestApp, username: &str, password: &str) -> (reqwest::Client, u16) {
-    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = support::hidden_value(&html, "csrf_token");
-    let answer = browser.post(app.url("/login")).form(&[("login", username), ("password", password), ("csrf_token", &csrf)]).send().await.unwrap();
-    let status = answer.status().as_u16();
-    (browser, status)
-}
-
 async fn api_login(app: &TestApp, username: &str, password: &str) -> u16 {
     let answer = app.client.post(app.url("/api/v1/sessions")).json(&json!({"login": username, "password": password})).send().await.unwrap();
     answer.status().as_u16()
@@ -60,8 +51,8 @@ async fn changing_the_password_ends_other_sessions_and_tells_wechat(backend: Bac
     assert_eq!(api_login(&app, &username, support::PASSWORD).await, 201, "the password is unchanged");
 
     // By page: the browser that changes it stays in; the API session from before is ended.
-    let (browser, status) = log_in_browser(&app, &username, support::PASSWORD).await;
-    assert_eq!(status, 303);
+    let browser = support::browser();
+    assert_eq!(support::log_in(&app, &browser, &username, support::PASSWORD).await, 303);
     let page = browser.get(app.url("/me/password")).send().await.unwrap().text().await.unwrap();
     let csrf = support::hidden_value(&page, "csrf_token");
     let wrong = browser

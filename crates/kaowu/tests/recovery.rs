@@ -104,7 +104,7 @@ async fn wrong_answers_lock_like_wrong_passwords(backend: Backend) {
 async fn recovering_through_the_pages(backend: Backend) {
     let app = support::spawn_app(backend).await;
     let (username, _, _, _) = candidate(&app, "北京").await;
-    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let browser = support::browser();
     let login_page = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     assert!(login_page.contains("href=\"/recover\""), "the login page offers 忘记密码");
     let page = browser.get(app.url("/recover")).send().await.unwrap().text().await.unwrap();
@@ -162,16 +162,12 @@ async fn changing_the_security_question(backend: Backend) {
     assert_eq!(post(&app, "/api/v1/password-recovery/answer", json!({"login": username, "answer": "小白"})).await.0, 200);
 
     // By page: only with a recent proof of identity.
-    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = support::hidden_value(&html, "csrf_token");
-    browser.post(app.url("/login")).form(&[("login", username.as_str()), ("password", support::PASSWORD), ("csrf_token", &csrf)]).send().await.unwrap();
+    let browser = support::browser();
+    support::log_in(&app, &browser, &username, support::PASSWORD).await;
     let page = browser.get(app.url("/me/security-question")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let csrf = support::hidden_value(&page.text().await.unwrap(), "csrf_token");
-    for session in app.store.live_sessions(&account, web::state::now()).await.unwrap() {
-        app.store.mark_reauthenticated(&session.token_hash, web::state::now() - 16 * 60).await.unwrap();
-    }
+    support::make_proofs_stale(&app, &account).await;
     let form = [("csrf_token", csrf.as_str()), ("security_question_choice", "您的出生地是？"), ("security_question_custom", ""), ("security_answer", "上海")];
     let stale = browser.post(app.url("/me/security-question")).form(&form).send().await.unwrap();
     assert_eq!(stale.headers()["location"], "/me/reauth?next=%2Fme%2Fsecurity-question");
@@ -201,7 +197,7 @@ async fn recovering_by_a_face_check(backend: Backend) {
     let settings = [("faceid_secret_id", kaowu::config::DEMO_FACEID_SECRET_ID), ("faceid_secret_key", kaowu::config::DEMO_FACEID_SECRET_KEY)];
     let app = support::spawn_app_with(backend, support::Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await;
     let (username, id_number, account, old_token) = candidate(&app, "北京").await;
-    let browser = || reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let browser = support::browser;
 
     let recover = browser().get(app.url("/recover")).send().await.unwrap().text().await.unwrap();
     assert!(recover.contains("href=\"/recover/face\""), "offered beside the security question");

@@ -217,11 +217,8 @@ async fn candidate_browser_and_id(app: &TestApp) -> (reqwest::Client, String) {
     let token = app.register(&support::registration(&username, "买买提·𪚥", &support::unique_resident_id())).await;
     let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
     let account_id = me["account_id"].as_str().unwrap().to_owned();
-    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = support::hidden_value(&html, "csrf_token");
-    let login = browser.post(app.url("/login")).form(&[("login", username.as_str()), ("password", support::PASSWORD), ("csrf_token", &csrf)]).send().await.unwrap();
-    assert_eq!(login.status(), 303);
+    let browser = support::browser();
+    assert_eq!(support::log_in(app, &browser, &username, support::PASSWORD).await, 303);
     (browser, account_id)
 }
 
@@ -340,7 +337,7 @@ async fn logging_in_by_scanning_the_login_code(backend: Backend) {
     let bind = binding_scene(&app, &dana).await;
     post(&app, &signed_query(&now(), "1"), event("oDANA", t0, "SCAN", Some(&bind))).await;
 
-    let fresh_browser = || reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let fresh_browser = support::browser;
     let login_scene = |html: String| support::attribute_value(&html, "data-scene");
     let poll = |browser: &reqwest::Client, scene: &str| {
         let request = browser.get(app.url(&format!("/login/wechat/status?scene={scene}")));
@@ -436,7 +433,7 @@ async fn website_login_trip(app: &TestApp, browser: &reqwest::Client, person: &s
 async fn logging_in_through_the_website_app(backend: Backend) {
     let app = plain_demo_account(backend, &[]).await;
     let erin = bound_candidate(&app, "oERIN").await;
-    let fresh_browser = || reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let fresh_browser = support::browser;
 
     let browser = fresh_browser();
     let login_page = browser.get(app.url("/login/wechat")).send().await.unwrap().text().await.unwrap();

@@ -5,6 +5,18 @@ use domain::id_number::{IdNumber, IdType};
 use domain::person_name::PersonName;
 use domain::username::Username;
 
+/// `SELECT <columns>` of the accounts a login identifier may mean ($1 the username, $2 the ID number's blind
+/// index), username matches first: login and password recovery look accounts up the same way.
+macro_rules! accounts_by_identifier {
+    ($columns:literal, $limit:literal) => {
+        concat!(
+            "SELECT ", $columns, " FROM accounts WHERE username = $1 OR id_number_blind_index = $2 ",
+            "ORDER BY CASE WHEN username = $1 THEN 0 ELSE 1 END LIMIT ", $limit
+        )
+    };
+}
+pub(crate) use accounts_by_identifier;
+
 /// Everything an account is created with; secrets arrive already hashed.
 pub struct NewAccount<'a> {
     pub username: &'a Username,
@@ -128,8 +140,7 @@ impl Store {
         username: Option<&Username>,
         id_number_lookup: &str,
     ) -> StoreResult<Vec<LoginCandidate>> {
-        const SQL: &str = "SELECT id, username, password_hash FROM accounts \
-             WHERE username = $1 OR id_number_blind_index = $2 ORDER BY CASE WHEN username = $1 THEN 0 ELSE 1 END LIMIT 3";
+        const SQL: &str = accounts_by_identifier!("id, username, password_hash", "3");
         let blind_index = self.vault().blind_index(id_number_lookup);
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, LoginCandidate>(SQL)
             .bind(username.map(Username::as_str).unwrap_or(""))
@@ -179,6 +190,7 @@ impl Store {
         Ok(())
     }
 }
+
 
 /// Random, unguessable identifiers: account ids appear in URLs and API answers and must not reveal counts.
 pub fn new_id() -> String {

@@ -13,8 +13,7 @@ pub struct RecoverySubject {
 impl Store {
     /// The account with this username, or else with this ID number (the same lookup as login).
     pub async fn recovery_subject(&self, username: &str, id_number_lookup: &str) -> StoreResult<Option<RecoverySubject>> {
-        const SQL: &str = "SELECT id, security_question, security_answer_hash FROM accounts \
-             WHERE username = $1 OR id_number_blind_index = $2 ORDER BY CASE WHEN username = $1 THEN 0 ELSE 1 END LIMIT 1";
+        const SQL: &str = crate::accounts::accounts_by_identifier!("id, security_question, security_answer_hash", "1");
         let blind_index = self.vault().blind_index(id_number_lookup);
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, RecoverySubject>(SQL).bind(username).bind(&blind_index).fetch_optional(pool).await)?)
     }
@@ -69,11 +68,5 @@ impl Store {
         const SQL: &str = "DELETE FROM face_verifications WHERE biz_token = $1 AND browser_hash = $2 AND expires_at > $3 \
              RETURNING identity_digest";
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(biz_token).bind(browser_hash).bind(now).fetch_optional(pool).await)?)
-    }
-
-    /// Ends every session of the account (after its password was reset).
-    pub async fn end_all_sessions(&self, account_id: &str) -> StoreResult<u64> {
-        const SQL: &str = "DELETE FROM sessions WHERE account_id = $1";
-        Ok(on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).execute(pool).await.map(|r| r.rows_affected()))?)
     }
 }

@@ -115,6 +115,13 @@ impl Store {
         Ok(done > 0)
     }
 
+    /// Ends every session of the account (after its password was reset).
+    #[tracing::instrument(skip_all)]
+    pub async fn end_all_sessions(&self, account_id: &str) -> StoreResult<u64> {
+        const SQL: &str = "DELETE FROM sessions WHERE account_id = $1";
+        Ok(on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).execute(pool).await.map(|r| r.rows_affected()))?)
+    }
+
     /// Ends every session of the account but the one whose token hash is `keep` (after a password change).
     #[tracing::instrument(skip_all)]
     pub async fn end_other_sessions(&self, account_id: &str, keep: &str) -> StoreResult<u64> {

@@ -69,6 +69,13 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
     })
 }
 
+/// The SHA-256 (hex) kaowu keeps of a secret held in a browser's cookie (QR logins, face checks): the row
+/// says which browser may finish, without the database holding the secret itself.
+pub fn browser_secret_hash(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
 /// A freshly started session: the token goes to the client, once.
 pub struct StartedSession {
     pub token: String,

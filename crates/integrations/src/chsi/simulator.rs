@@ -9,6 +9,7 @@ use domain::education::ChsiReport;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use crate::html_escape as escape;
 
 #[derive(Debug, Clone)]
 pub enum SimulatedReport {
@@ -75,9 +76,6 @@ async fn lookup(State(sim): State<ChsiSimulator>, Query(query): Query<LookupQuer
     })
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 fn report_page(code: &str, report: &ChsiReport) -> String {
     let items: String = report

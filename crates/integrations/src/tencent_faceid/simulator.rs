@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq;
 
 use super::client::{SERVICE, VERSION};
 use super::tc3::{Authorization, Signing, utc_date};
+use crate::html_escape as escape;
 
 /// Requests signed further than this from the simulator's clock are refused (Tencent: 5 minutes).
 const MAX_SKEW_SECS: i64 = 300;
@@ -59,9 +60,6 @@ fn error(code: &str, message: &str) -> Json<Value> {
     Json(json!({"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id()}}))
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 impl FaceIdSimulator {
     pub fn new(secret_id: &str, secret_key: &str, mount: &str) -> FaceIdSimulator {

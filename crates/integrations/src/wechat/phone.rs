@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::simulator::WechatSimulator;
 use super::{MessageCrypto, MessageMode, signature, xml};
+use crate::html_escape as escape;
 
 /// Where the simulated WeChat delivers pushes: kaowu's callback and its keys.
 #[derive(Clone)]
@@ -47,9 +48,6 @@ pub(super) fn router(sim: WechatSimulator) -> Router {
         .with_state(sim)
 }
 
-pub(super) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 async fn page(State(sim): State<WechatSimulator>) -> Html<String> {
     let tickets = sim.recent_tickets();

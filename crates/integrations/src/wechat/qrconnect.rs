@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::phone::escape;
+use crate::html_escape as escape;
 use super::simulator::WechatSimulator;
 
 pub(super) fn router(sim: WechatSimulator) -> Router {

@@ -80,6 +80,30 @@ pub async fn spawn_app_with_wechat(backend: Backend) -> TestApp {
     spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await
 }
 
+/// A browser of its own: keeps cookies, does not follow redirects (tests look at where they point).
+#[allow(dead_code)]
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("http client")
+}
+
+/// Logs `browser` in through the login page; the status of the form's answer (303 when it worked).
+#[allow(dead_code)]
+pub async fn log_in(app: &TestApp, browser: &reqwest::Client, username: &str, password: &str) -> u16 {
+    let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&html, "csrf_token");
+    let form = [("login", username), ("password", password), ("csrf_token", csrf.as_str())];
+    browser.post(app.url("/login")).form(&form).send().await.unwrap().status().as_u16()
+}
+
+/// Sixteen minutes pass for the account's sessions: their last proof of identity is too old for sensitive
+/// changes.
+#[allow(dead_code)]
+pub async fn make_proofs_stale(app: &TestApp, account_id: &str) {
+    for session in app.store.live_sessions(account_id, web::state::now()).await.unwrap() {
+        app.store.mark_reauthenticated(&session.token_hash, web::state::now() - 16 * 60).await.unwrap();
+    }
+}
+
 /// Waits (briefly: notices go out in the background) for a security notice about `event` to reach `openid`.
 #[allow(dead_code)]
 pub async fn security_notice_sent(app: &TestApp, openid: &str, event: &str) -> bool {

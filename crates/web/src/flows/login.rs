@@ -15,7 +15,8 @@ use domain::username::Username;
 use sha2::{Digest, Sha256};
 use store::throttle::Attempt;
 
-const MAX_IDENTIFIER_CHARS: usize = 64;
+/// The longest login identifier (username or ID number) looked up; longer ones name nobody.
+pub const MAX_IDENTIFIER_CHARS: usize = 64;
 
 /// How a candidate logged in (the login history says it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

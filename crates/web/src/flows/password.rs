@@ -49,9 +49,7 @@ pub async fn change_password(
     state.store.delete_password_resets(account_id).await?;
     let ended = state.store.end_other_sessions(account_id, keep_session).await?;
     tracing::info!(ended, "password changed");
-    if let Some((openid, _)) = state.store.wechat_binding(account_id).await? {
-        super::wechat::notify_security(state, &openid, "修改密码", "您的考生管理平台账号密码已修改，其他设备已退出登录。如非本人操作，请立即联系考点。");
-    }
+    super::wechat::notify_account(state, account_id, "修改密码", "您的考生管理平台账号密码已修改，其他设备已退出登录。如非本人操作，请立即联系考点。").await;
     Ok(ended)
 }
 
@@ -64,8 +62,6 @@ pub async fn change_security_question(state: &AppState, account_id: &str, questi
     let answer_hash = state.hasher.hash(answer.normalized().to_owned()).await?;
     state.store.set_security_question(account_id, question.as_str(), &answer_hash).await?;
     tracing::info!("security question changed");
-    if let Some((openid, _)) = state.store.wechat_binding(account_id).await? {
-        super::wechat::notify_security(state, &openid, "修改安全问题", "您的考生管理平台账号的密码找回问题已修改。如非本人操作，请立即修改密码并联系考点。");
-    }
+    super::wechat::notify_account(state, account_id, "修改安全问题", "您的考生管理平台账号的密码找回问题已修改。如非本人操作，请立即修改密码并联系考点。").await;
     Ok(())
 }

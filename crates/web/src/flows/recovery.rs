@@ -5,7 +5,7 @@
 //! always the same for that identifier) and the same refusals, so the page does not reveal who is registered.
 
 use super::FlowError;
-use super::login::{LoginMethod, SecretCheck, account_key, record_event, unknown_identifier_key};
+use super::login::{LoginMethod, MAX_IDENTIFIER_CHARS, SecretCheck, account_key, record_event, unknown_identifier_key};
 use crate::sessions::Client;
 use crate::state::{AppState, now};
 use domain::FieldError;
@@ -16,7 +16,6 @@ use sha2::{Digest, Sha256};
 
 /// How long a reset code works.
 pub const RESET_CODE_SECS: i64 = 15 * 60;
-const MAX_IDENTIFIER_CHARS: usize = 64;
 
 fn checked_identifier(identifier: &str) -> Result<&str, FlowError> {
     let identifier = identifier.trim();
@@ -93,7 +92,7 @@ pub(crate) async fn issue_reset_code(state: &AppState, account_id: &str, method:
     let code = hex::encode(store::pii::random_bytes::<32>());
     let expires_at = now() + RESET_CODE_SECS;
     state.store.create_password_reset(&code_hash(&code), account_id, method, expires_at).await?;
-    notify(state, account_id, event, detail).await;
+    super::wechat::notify_account(state, account_id, event, detail).await;
     Ok(ResetCode { code, expires_at })
 }
 
@@ -136,14 +135,6 @@ pub async fn reset(state: &AppState, code: &str, new: &str, confirm: &str, clien
     state.store.lift_lock(&account_key(&account_id)).await?;
     tracing::info!(ended, "password reset");
     record_event(state, &account_id, LoginMethod::PasswordReset, "ok", client).await;
-    notify(state, &account_id, "重置密码", "您的考生管理平台账号密码已重置，所有设备已退出登录。如非本人操作，请立即联系考点。").await;
+    super::wechat::notify_account(state, &account_id, "重置密码", "您的考生管理平台账号密码已重置，所有设备已退出登录。如非本人操作，请立即联系考点。").await;
     Ok(())
-}
-
-async fn notify(state: &AppState, account_id: &str, event: &str, detail: &str) {
-    match state.store.wechat_binding(account_id).await {
-        Ok(Some((openid, _))) => super::wechat::notify_security(state, &openid, event, detail),
-        Ok(None) => {}
-        Err(error) => tracing::warn!(%error, "binding not read for a security notice"),
-    }
 }

@@ -205,6 +205,16 @@ pub fn notify_security(state: &AppState, openid: &str, event: &str, detail: &str
     });
 }
 
+/// Tells the candidate's bound WeChat, if any, about a security event. Reading the binding can fail; that is
+/// logged, never a reason to undo the change the notice is about.
+pub async fn notify_account(state: &AppState, account_id: &str, event: &str, detail: &str) {
+    match state.store.wechat_binding(account_id).await {
+        Ok(Some((openid, _))) => notify_security(state, &openid, event, detail),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "binding not read for a security notice"),
+    }
+}
+
 /// Unbinds the candidate's WeChat (the caller made sure they proved who they are recently), and tells the
 /// WeChat that was bound.
 pub async fn unbind(state: &AppState, account_id: &str) -> Result<(), FlowError> {

@@ -77,7 +77,7 @@ pub async fn login(State(state): State<AppState>, ctx: PageCtx, Form(form): Form
         Err(FlowError::Busy) => failed(ctx, StatusCode::SERVICE_UNAVAILABLE, "service.busy", form.login),
         Err(locked @ FlowError::Locked { .. }) => {
             let c = ctx.chrome("登录", "Log in");
-            let errors = FormErrors { messages: vec![(String::new(), locked.into_api(lang).message())] };
+            let errors = FormErrors::refusal(locked, lang);
             ctx.render(StatusCode::TOO_MANY_REQUESTS, LoginPage { c, login: form.login, errors, logged_out: false, reset: false })
         }
         Err(other) => super::error_page(lang, other.into_api(lang)),

@@ -208,6 +208,11 @@ impl FormErrors {
         FormErrors { messages: vec![(String::new(), error_message(code, None, lang))] }
     }
 
+    /// A refusal that belongs to no field (a lock, with how long it lasts), above the form.
+    pub fn refusal(error: crate::flows::FlowError, lang: Lang) -> FormErrors {
+        FormErrors { messages: vec![(String::new(), error.into_api(lang).message())] }
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.messages.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }

@@ -59,7 +59,7 @@ pub async fn change(State(state): State<AppState>, ctx: PageCtx, Form(form): For
         Err(FlowError::Invalid(errors)) => refused(ctx, StatusCode::UNPROCESSABLE_ENTITY, FormErrors::from(&errors, lang)),
         Err(FlowError::Busy) => refused(ctx, StatusCode::SERVICE_UNAVAILABLE, FormErrors::general("service.busy", lang)),
         Err(locked @ FlowError::Locked { .. }) => {
-            let errors = FormErrors { messages: vec![(String::new(), locked.into_api(lang).message())] };
+            let errors = FormErrors::refusal(locked, lang);
             refused(ctx, StatusCode::TOO_MANY_REQUESTS, errors)
         }
         Err(other) => super::error_page(lang, other.into_api(lang)),

@@ -13,12 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::sessions::ActiveSession;
 
-/// How long a proof of identity covers sensitive changes.
-pub const REAUTH_SECS: i64 = 15 * 60;
-
 /// Whether the session's owner proved who they are recently enough for a sensitive change.
 pub fn is_fresh(session: &ActiveSession) -> bool {
-    now() - session.reauthenticated_at <= REAUTH_SECS
+    domain::reauthentication::is_recent(session.reauthenticated_at, now())
 }
 
 /// Where to send a stale session first: the confirmation page, coming back to `next` afterwards.
@@ -84,7 +81,7 @@ pub async fn confirm(State(state): State<AppState>, ctx: PageCtx, Form(form): Fo
         }
         Err(FlowError::Busy) => refused(ctx, StatusCode::SERVICE_UNAVAILABLE, FormErrors::general("service.busy", lang), next),
         Err(locked @ FlowError::Locked { .. }) => {
-            let errors = FormErrors { messages: vec![(String::new(), locked.into_api(lang).message())] };
+            let errors = FormErrors::refusal(locked, lang);
             refused(ctx, StatusCode::TOO_MANY_REQUESTS, errors, next)
         }
         Err(other) => super::error_page(lang, other.into_api(lang)),

@@ -41,7 +41,7 @@ fn refusal(ctx: PageCtx, step: Step, login: String, error: FlowError) -> Respons
     let (status, errors) = match error {
         FlowError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::from(&errors, lang)),
         FlowError::Busy => (StatusCode::SERVICE_UNAVAILABLE, FormErrors::general("service.busy", lang)),
-        locked @ FlowError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, FormErrors { messages: vec![(String::new(), locked.into_api(lang).message())] }),
+        locked @ FlowError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, FormErrors::refusal(locked, lang)),
         other => return super::error_page(lang, other.into_api(lang)),
     };
     render(ctx, status, step, login, errors)
@@ -95,11 +95,6 @@ pub async fn check_answer(State(state): State<AppState>, ctx: PageCtx, Form(form
 const FACE_COOKIE: &str = "kaowu_face";
 const FACE_PATH: &str = "/recover/face";
 
-fn browser_hash(secret: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
-}
-
 pub async fn face_page(ctx: PageCtx) -> Response {
     if ctx.session.0.is_some() {
         return Redirect::to("/me/password").into_response();
@@ -127,7 +122,7 @@ pub async fn start_face(State(state): State<AppState>, ctx: PageCtx, headers: ax
     };
     let secret = hex::encode(store::pii::random_bytes::<32>());
     let return_to = format!("{origin}{FACE_PATH}/done");
-    match crate::flows::face_recovery::start(&state, &form.name, &form.id_number, &return_to, &browser_hash(&secret), &ctx.client).await {
+    match crate::flows::face_recovery::start(&state, &form.name, &form.id_number, &return_to, &crate::sessions::browser_secret_hash(&secret), &ctx.client).await {
         Ok(face_page) => {
             let cookie = axum_extra::extract::cookie::Cookie::build((FACE_COOKIE, secret))
                 .path(FACE_PATH)
@@ -161,7 +156,7 @@ pub async fn face_done(State(state): State<AppState>, ctx: PageCtx, axum::extrac
         let errors = FormErrors::general("recovery.face_expired", ctx.lang);
         return render(ctx, StatusCode::BAD_REQUEST, step, String::new(), errors);
     }
-    match crate::flows::face_recovery::finish(&state, &back.token, &browser_hash(&secret), &ctx.client).await {
+    match crate::flows::face_recovery::finish(&state, &back.token, &crate::sessions::browser_secret_hash(&secret), &ctx.client).await {
         Ok(code) => render(ctx, StatusCode::OK, Step::NewPassword { code: code.code }, String::new(), FormErrors::default()),
         Err(FlowError::Invalid(errors)) => {
             let errors = FormErrors::general(errors.0.first().map(|e| e.code).unwrap_or("recovery.face_failed"), ctx.lang);

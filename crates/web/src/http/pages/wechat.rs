@@ -8,7 +8,6 @@ use crate::flows::wechat::{
 };
 use crate::sessions::{SESSION_COOKIE, start_session};
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use sha2::{Digest, Sha256};
 use crate::state::{AppState, now};
 use askama::Template;
 use axum::Json;
@@ -165,7 +164,7 @@ pub(super) async fn render_login(state: &AppState, ctx: PageCtx, notice: Option<
     let lang = ctx.lang;
     let secret = hex::encode(store::pii::random_bytes::<32>());
     let (mut scene, mut qr_svg, mut error) = (None, String::new(), notice);
-    match start_login(state, &hex::encode(Sha256::digest(secret.as_bytes()))).await {
+    match start_login(state, &crate::sessions::browser_secret_hash(&secret)).await {
         Ok(created) => {
             qr_svg = qr_svg_for(&created.qr_url);
             scene = Some(created.scene);
@@ -197,7 +196,7 @@ pub struct LoginStatus {
 pub async fn login_status(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<StatusQuery>) -> Response {
     let lang = ctx.lang;
     let Some(secret) = ctx.jar.get(LOGIN_SECRET_COOKIE).map(|c| c.value().to_owned()) else { return StatusCode::NOT_FOUND.into_response() };
-    let browser_hash = hex::encode(Sha256::digest(secret.as_bytes()));
+    let browser_hash = crate::sessions::browser_secret_hash(&secret);
     let scene = match state.store.wechat_scene(&query.scene).await {
         Ok(Some(scene)) if scene.purpose == "login" && scene.browser_hash.as_deref() == Some(browser_hash.as_str()) => scene,
         Ok(_) => return StatusCode::NOT_FOUND.into_response(),

@@ -113,7 +113,9 @@ export async function launchBrowser() {
  * On failure a full-page screenshot goes to e2e/test-results/ and the error is rethrown.
  */
 export async function withPage(browser, baseURL, name, options, fn) {
-  const context = await browser.newContext({ baseURL, locale: 'zh-CN', ...options });
+  // allowedFailures: addresses (regular expressions) whose 4xx answers the test itself expects and checks.
+  const { allowedFailures = [], ...contextOptions } = options;
+  const context = await browser.newContext({ baseURL, locale: 'zh-CN', ...contextOptions });
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(15_000);
   const page = await context.newPage();
@@ -127,7 +129,7 @@ export async function withPage(browser, baseURL, name, options, fn) {
     }
   });
   page.on('response', (response) => {
-    if (response.status() >= 400 && response.request().resourceType() !== 'document') {
+    if (response.status() >= 400 && response.request().resourceType() !== 'document' && !allowedFailures.some((allowed) => allowed.test(response.url()))) {
       pageErrors.push(`${response.request().resourceType()} ${response.url()} answered ${response.status()}`);
     }
   });

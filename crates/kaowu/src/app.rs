@@ -143,6 +143,9 @@ async fn housekeeping(state: web::AppState) {
         if let Err(error) = state.store.purge_login_throttle(now).await {
             tracing::warn!(error = %error, "login throttle purge failed");
         }
+        if let Err(error) = state.store.purge_webauthn_ceremonies(now).await {
+            tracing::warn!(error = %error, "passkey ceremony purge failed");
+        }
         if let Err(error) = state.store.purge_password_resets(now).await {
             tracing::warn!(error = %error, "password reset purge failed");
         }

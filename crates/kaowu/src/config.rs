@@ -58,6 +58,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("faceid_rule_id", "the DetectAuth RuleId from the FaceID console (default 1)"),
     ("faceid_min_similarity", "similarity (0-100) a face check needs to pass (default 70)"),
     ("public_url", "this site's public address, e.g. https://kaowu.example.cn, for the WeChat login's redirect_uri (default: the request's Host)"),
+    ("passkey_rp_id", "the domain passkeys belong to (default: public_url's host, else localhost)"),
+    ("passkey_origins", "comma-separated origins allowed to use passkeys, e.g. https://kaowu.example.cn; a :* suffix allows any port (default: public_url, else http(s)://localhost:*)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
 ];
@@ -212,6 +214,17 @@ impl Config {
             anyhow::ensure!(parsed.is_some(), "public_url: expected scheme and host only, like https://kaowu.example.cn, got {url:?}");
             web.public_url = Some(url.trim_end_matches('/').to_owned());
         }
+        web.passkeys = web::flows::passkeys::PasskeySettings::for_public_url(web.public_url.as_deref());
+        if let Some(rp_id) = get("passkey_rp_id") {
+            web.passkeys.rp_id = rp_id.trim().to_ascii_lowercase();
+        }
+        if let Some(origins) = get("passkey_origins") {
+            web.passkeys.origins = origins.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
+        }
+        anyhow::ensure!(
+            web::flows::passkeys::PasskeySettings::check(&web.passkeys).is_ok(),
+            "passkey_rp_id must be a domain name (not an IP address) and passkey_origins origins like https://host[:port]"
+        );
         let storage_url = get("storage_url").map(str::to_string).unwrap_or_else(|| data_dir.join("objects").display().to_string());
         let mut db = store::DbOptions::default();
         if let Some(v) = get("db_max_connections") {

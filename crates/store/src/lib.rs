@@ -8,6 +8,7 @@ pub mod education;
 pub mod idempotency;
 pub mod login_events;
 pub mod objects;
+pub mod passkeys;
 pub mod photos;
 pub mod pii;
 pub mod recovery;

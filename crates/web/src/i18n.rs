@@ -138,6 +138,18 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
             "重置码无效或已过期（15 分钟内有效，只能使用一次），请重新回答安全问题。",
             "The reset code is invalid or has expired (it works once, for 15 minutes); please answer the question again."
         ),
+        "passkey.name_required" => ("请为通行密钥起个名字，例如“我的手机”。", "Give the passkey a name, such as “My phone”."),
+        "passkey.name_too_long" => ("通行密钥名称不能超过 30 个字。", "A passkey name has at most 30 characters."),
+        "passkey.name_invalid" => ("通行密钥名称含有不允许的字符。", "The passkey name contains characters that are not allowed."),
+        "passkey.limit" => ("每个账号最多 10 个通行密钥，请先删除不用的。", "An account holds at most 10 passkeys; remove one you no longer use first."),
+        "passkey.already_registered" => ("这个通行密钥已经添加过了。", "This passkey has been added already."),
+        "passkey.response_invalid" => ("设备返回的通行密钥数据无法识别，请重试。", "The device's passkey answer could not be read; please try again."),
+        "passkey.ceremony_expired" => ("操作已超时（5 分钟内有效），请重试。", "That took too long (5 minutes at most); please try again."),
+        "passkey.verification_failed" => ("通行密钥验证未通过，未添加。请确认设备已开启面容、指纹或 PIN 验证后重试。", "The passkey could not be verified and was not added. Make sure your device checks your face, fingerprint or PIN, and try again."),
+        "passkey.unknown" => ("该通行密钥不能登录本平台（可能已被删除），请用密码登录。", "This passkey cannot log in here (it may have been removed); log in with your password."),
+        "passkey.not_found" => ("没有这个通行密钥，可能已经删除。", "No such passkey; it may have been removed already."),
+        "reauth.required" => ("为保护账号安全，请先重新输入密码确认身份（15 分钟内有效）。", "To protect your account, confirm it is you with your password first (valid for 15 minutes)."),
+        "passkey.not_configured" => ("本平台未开通通行密钥。", "Passkeys are not available on this site."),
         "session.not_found" => ("没有这个登录会话，可能已经退出。", "No such session; it may have ended already."),
         "login.locked" => (
             "密码错误次数过多，已暂时锁定，期间即使密码正确也无法登录。请稍后再试，或使用“忘记密码”找回",

@@ -11,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
+use crate::flows::login::LoginMethod;
 use store::sessions::{ActiveSession, NewSession};
 
 pub const SESSION_COOKIE: &str = "kaowu_session";
@@ -127,7 +128,7 @@ async fn start_session_releasing(
         absolute_expires_at,
         client_ip: client.ip.as_deref(),
         user_agent: client.user_agent.as_deref(),
-        proven_by_secret: matches!(method, crate::flows::login::LoginMethod::Password | crate::flows::login::LoginMethod::Registration),
+        proven_by_secret: matches!(method, LoginMethod::Password | LoginMethod::Registration | LoginMethod::Passkey),
     };
     let login = store::login_events::NewLoginEvent {
         account_id,

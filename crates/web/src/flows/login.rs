@@ -26,6 +26,8 @@ pub enum LoginMethod {
     WechatScan,
     WechatWebsite,
     WechatMiniProgram,
+    /// A passkey with user verification (the device's face or fingerprint check).
+    Passkey,
     /// Not a login: the security answer that allowed a password reset (shown in the history all the same).
     SecurityAnswer,
     /// Not a login: a password reset with a one-time code.
@@ -42,6 +44,7 @@ impl LoginMethod {
             LoginMethod::WechatScan => "wechat_scan",
             LoginMethod::WechatWebsite => "wechat_web",
             LoginMethod::WechatMiniProgram => "wechat_miniprogram",
+            LoginMethod::Passkey => "passkey",
             LoginMethod::SecurityAnswer => "security_answer",
             LoginMethod::PasswordReset => "password_reset",
             LoginMethod::FaceCheck => "face_check",

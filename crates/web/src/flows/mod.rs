@@ -3,6 +3,7 @@
 pub mod education;
 pub mod face_recovery;
 pub mod login;
+pub mod passkeys;
 pub mod password;
 pub mod photo;
 pub mod recovery;

@@ -18,6 +18,7 @@ const REGISTER_JS: &str = include_str!("../../static/register.js");
 const PHOTO_JS: &str = include_str!("../../static/photo.js");
 const WECHAT_JS: &str = include_str!("../../static/wechat.js");
 const QUESTION_JS: &str = include_str!("../../static/question.js");
+const PASSKEY_JS: &str = include_str!("../../static/passkey.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/photo.js", get(|| async { asset("text/javascript; charset=utf-8", PHOTO_JS) }))
         .route("/assets/wechat.js", get(|| async { asset("text/javascript; charset=utf-8", WECHAT_JS) }))
         .route("/assets/question.js", get(|| async { asset("text/javascript; charset=utf-8", QUESTION_JS) }))
+        .route("/assets/passkey.js", get(|| async { asset("text/javascript; charset=utf-8", PASSKEY_JS) }))
         .route("/assets/rare-font.css", get(rare_font_css))
         .route("/assets/fonts/rare/{block}", get(rare_font_block))
         .route("/assets/fonts/rare-set.ttf", get(rare_font_set))

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod education;
 pub mod idempotency;
 pub mod json;
+pub mod passkeys;
 pub mod photo;
 pub mod reference;
 pub mod recovery;
@@ -42,6 +43,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         sessions::create_session,
         sessions::create_mini_program_session,
         sessions::end_session,
+        passkeys::list,
+        passkeys::registration_options,
+        passkeys::add,
+        passkeys::remove,
+        passkeys::login_options,
+        passkeys::login,
     ),
     modifiers(&BearerAuth)
 )]
@@ -70,6 +77,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/accounts", post(accounts::create_account))
         .route("/api/v1/sessions", post(sessions::create_session))
         .route("/api/v1/sessions/wechat-miniprogram", post(sessions::create_mini_program_session))
+        .route("/api/v1/sessions/passkey", post(passkeys::login))
         .route("/api/v1/password-recovery/question", post(recovery::question))
         .route("/api/v1/password-recovery/answer", post(recovery::check_answer))
         .route("/api/v1/password-recovery/reset", post(recovery::set_password))
@@ -80,6 +88,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/me/education/chsi", post(education::add_chsi))
         .route("/api/v1/me/password", put(accounts::change_password))
         .route("/api/v1/me/security-question", put(accounts::change_security_question))
+        .route("/api/v1/me/passkeys", post(passkeys::add))
+        .route("/api/v1/me/passkeys/registration-options", post(passkeys::registration_options))
         .route_layer(idempotent())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::sessions::require_api_session));
     // Photo uploads are read with the spec's own cap (a little more for multipart framing); PUT replaces, so
@@ -98,6 +108,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/me/security", get(security::security))
         .route("/api/v1/me/sessions/{id}", delete(security::end_session))
         .route("/api/v1/sessions/current", delete(sessions::end_session))
+        .route("/api/v1/sessions/passkey/options", post(passkeys::login_options))
+        .route("/api/v1/me/passkeys", get(passkeys::list))
+        .route("/api/v1/me/passkeys/{id}", delete(passkeys::remove))
         .merge(public_writes)
         .merge(candidate_writes)
         .merge(photo)

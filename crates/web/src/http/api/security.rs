@@ -29,9 +29,9 @@ pub struct SessionView {
 pub struct LoginEventView {
     /// Unix seconds.
     pub at: i64,
-    /// `password`, `registration`, `wechat_scan`, `wechat_web` or `wechat_miniprogram`.
+    /// `password`, `registration`, `wechat_scan`, `wechat_web`, `wechat_miniprogram`, `passkey`, `security_answer`, `password_reset` or `face_check`.
     pub method: String,
-    /// `ok`, `wrong_secret` or `locked`.
+    /// `ok`, `wrong_secret`, `locked` or `refused` (a passkey whose signature did not verify).
     pub outcome: String,
     pub client_ip: Option<String>,
     pub device: String,

@@ -47,7 +47,7 @@ pub async fn create_session(
 }
 
 /// A new session whose token the caller sends as `Authorization: Bearer …`.
-async fn bearer_session(
+pub(super) async fn bearer_session(
     state: &AppState,
     account_id: &str,
     channel: &str,

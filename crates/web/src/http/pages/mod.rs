@@ -6,6 +6,7 @@ pub mod education;
 pub mod me;
 pub mod photo;
 pub mod register;
+pub mod passkeys;
 pub mod password;
 pub mod reauth;
 pub mod recover;
@@ -44,6 +45,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/register/confirm", get(|| async { Redirect::to("/register") }).post(register::confirm))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
+        .route("/login/passkey", post(passkeys::login))
+        .route("/login/passkey/options", post(passkeys::login_options))
         .route("/login/wechat", get(wechat::login_page))
         .route("/login/wechat/status", get(wechat::login_status))
         .route("/login/wechat/web", get(wechat_website::start))
@@ -54,6 +57,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/me/photo", get(photo::page).post(photo::upload).layer(axum::extract::DefaultBodyLimit::max(photo_limit)))
         .route("/me/photo.jpg", get(photo::image))
         .route("/me/password", get(password::page).post(password::change))
+        .route("/me/passkeys", get(passkeys::page).post(passkeys::register))
+        .route("/me/passkeys/options", post(passkeys::registration_options))
+        .route("/me/passkeys/remove", post(passkeys::remove))
         .route("/me/reauth", get(reauth::page).post(reauth::confirm))
         .route("/recover", get(recover::page).post(recover::identify))
         .route("/recover/answer", post(recover::check_answer))

@@ -59,6 +59,7 @@ fn method_name(method: &str, lang: Lang) -> String {
         "security_answer" => lang.pick("安全问题（找回密码）", "Security question (password reset)"),
         "password_reset" => lang.pick("重置密码", "Password reset"),
         "face_check" => lang.pick("人脸识别（找回密码）", "Face check (password reset)"),
+        "passkey" => lang.pick("通行密钥", "Passkey"),
         other => other,
     }
     .to_owned()
@@ -68,6 +69,7 @@ fn outcome_name(outcome: &str, lang: Lang) -> String {
     match outcome {
         "ok" => lang.pick("成功", "Succeeded"),
         "locked" => lang.pick("已锁定，被拒绝", "Refused: locked"),
+        "refused" => lang.pick("验证未通过", "Not verified"),
         _ => lang.pick("密码错误", "Wrong password"),
     }
     .to_owned()

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+#[allow(dead_code)]
+pub mod authenticator;
+
 use kaowu::app::Application;
 use kaowu::config::{Config, Mode, Sources};
 use serde_json::{Value, json};

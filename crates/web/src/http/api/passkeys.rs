@@ -49,6 +49,7 @@ pub struct RegistrationOptionsBody {
 #[utoipa::path(post, path = "/api/v1/me/passkeys/registration-options", tag = "passkeys", request_body = RegistrationOptionsBody, security(("bearer" = [])),
     responses(
         (status = 200, description = "PublicKeyCredentialCreationOptionsJSON", body = Object),
+        (status = 400, description = "A malformed body", body = ErrorBody),
         (status = 401, description = "No session, or a wrong password (`password.current_wrong`)", body = ErrorBody),
         (status = 403, description = "The account holds 10 passkeys already (`passkey.limit`)", body = ErrorBody),
         (status = 415, description = "The body is not JSON (`request.unsupported_media_type`)", body = ErrorBody),

@@ -1,5 +1,6 @@
 //! The WeChat API client against the simulator over real HTTP: tokens (stable, forced refresh, expiry), QR
-//! codes, the OAuth code exchange, jscode2session and template messages, with WeChat's error conventions.
+//! codes, the OAuth code exchange, jscode2session, template messages and the mini-program's 人脸核身, with WeChat's
+//! error conventions.
 
 use kaowu_integrations::wechat::{AppKind, WechatApi, WechatApiError, WechatSimulator};
 use serde_json::json;
@@ -186,4 +187,29 @@ async fn mini_program_login_and_template_messages() {
 async fn an_unreachable_wechat_is_unavailable_not_an_api_error() {
     let api = WechatApi::new("http://127.0.0.1:9", APPID, SECRET);
     assert!(matches!(api.stable_token(false).await, Err(WechatApiError::Unavailable(_))));
+}
+
+#[tokio::test]
+async fn face_checks_take_the_mini_programs_token_and_prove_the_person() {
+    use kaowu_integrations::wechat::face::cert_hash;
+    let sim = simulator();
+    let base = serve(&sim).await;
+    let mini = WechatApi::new(&base, MINI_APPID, MINI_SECRET);
+    let token = mini.stable_token(false).await.unwrap().access_token;
+    let official = WechatApi::new(&base, APPID, SECRET).stable_token(false).await.unwrap().access_token;
+    let openid = mini.jscode2session(&sim.wx_login(MINI_APPID, "oFACE")).await.unwrap().openid;
+    let (name, number) = ("张三", "310101199801011234");
+
+    assert_eq!(errcode(mini.face_verify_id(&official, "KWSEQ00001", name, number, &openid).await), 48001, "the official account's token is not the mini-program's");
+    assert_eq!(errcode(mini.face_verify_id(&token, "abc", name, number, &openid).await), 40097, "out_seq_no is 5-32 characters");
+    let check = mini.face_verify_id(&token, "KWSEQ00001", name, number, &openid).await.unwrap();
+    assert_eq!(check.expires_in, 3600);
+    assert_eq!(errcode(mini.face_verify_id(&token, "KWSEQ00001", name, number, &openid).await), 40097, "out_seq_no is unique per mini-program");
+
+    let hash = cert_hash("IDENTITY_CARD", name, number);
+    assert_eq!(mini.face_verify_result(&token, &check.verify_id, "KWSEQ00001", &hash, &openid).await.unwrap(), 90002, "not done yet: no pass");
+    assert!(sim.finish_face_check(&check.verify_id, 10000));
+    let wrong_person = cert_hash("IDENTITY_CARD", "李四", number);
+    assert_eq!(errcode(mini.face_verify_result(&token, &check.verify_id, "KWSEQ00001", &wrong_person, &openid).await), 40097);
+    assert_eq!(mini.face_verify_result(&token, &check.verify_id, "KWSEQ00001", &hash, &openid).await.unwrap(), 10000);
 }

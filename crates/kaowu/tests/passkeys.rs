@@ -141,6 +141,9 @@ async fn a_removed_passkey_no_longer_logs_in(backend: Backend) {
     assert_eq!(support::status_and_json(again).await.1["code"], "passkey.not_found");
     let (status, refused) = passkey_login(&app, &passkey.sign(&login_options(&app).await, ORIGIN)).await;
     assert_eq!((status, refused["code"].as_str()), (403, Some("passkey.unknown")));
+    let (_, security) = app.get_json("/api/v1/me/security", Some(&token)).await;
+    let methods: Vec<&str> = security["history"].as_array().unwrap().iter().filter_map(|e| e["method"].as_str()).collect();
+    assert!(methods.contains(&"passkey_added") && methods.contains(&"passkey_removed"), "both changes are in the history: {methods:?}");
     app.shutdown().await;
 }
 

@@ -1,6 +1,7 @@
 //! 忘记密码 by the security question, on SQLite and PostgreSQL, by API and by page: the question (a decoy for
 //! identifiers that name nobody), answers compared after normalisation and counted by the lockout, a one-time
-//! reset code, a new password under the policy, every session ended, the lock lifted and the WeChat told.
+//! reset code, a new password under the policy, every session ended, the lock lifted and the WeChat told; and
+//! by a face check, through Tencent FaceID (pages) and through WeChat 人脸核身 (the mini-program's API).
 
 mod support;
 
@@ -13,6 +14,7 @@ on_both_databases!(
     recovering_through_the_pages,
     changing_the_security_question,
     recovering_by_a_face_check,
+    recovering_by_a_wechat_face_check_in_the_mini_program,
 );
 
 const NEW_PASSWORD: &str = "Nw8#harbour2027";
@@ -249,5 +251,77 @@ async fn recovering_by_a_face_check(backend: Backend) {
     let refused = start().await.unwrap();
     assert_eq!(refused.status(), 429, "five starts for this ID number already");
     assert!(refused.text().await.unwrap().contains("分钟后解除"));
+    app.shutdown().await;
+}
+
+async fn recovering_by_a_wechat_face_check_in_the_mini_program(backend: Backend) {
+    let mini = kaowu::config::DEMO_WECHAT_MINI_APPID;
+    let settings = [
+        ("wechat_appid", kaowu::config::DEMO_WECHAT_APPID),
+        ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
+        ("wechat_token", "test-token"),
+        ("wechat_mode", "plain"),
+        ("wechat_miniprogram_appid", mini),
+        ("wechat_miniprogram_secret", kaowu::config::DEMO_WECHAT_MINI_SECRET),
+    ];
+    let app = support::spawn_app_with(backend, support::Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await;
+    let wechat = &app.simulators.wechat;
+    let (username, id_number, account, old_token) = candidate(&app, "北京").await;
+    let start = |person: &str, name: &str, number: &str| {
+        let body = json!({"code": wechat.wx_login(mini, person), "name": name, "id_number": number});
+        post(&app, "/api/v1/password-recovery/wechat-face/start", body)
+    };
+    let finish = |person: &str, verify_id: &str, name: &str, number: &str| {
+        let body = json!({"code": wechat.wx_login(mini, person), "verify_id": verify_id, "name": name, "id_number": number});
+        post(&app, "/api/v1/password-recovery/wechat-face/finish", body)
+    };
+
+    let (status, refused) = post(&app, "/api/v1/password-recovery/wechat-face/start", json!({"code": "no-such-code", "name": "钱𪚥", "id_number": id_number})).await;
+    assert_eq!((status, refused["code"].as_str()), (400, Some("wechat.code_invalid")), "{refused}");
+    let (status, refused) = start("oQIAN", "钱𪚥", "110105199001011233").await;
+    assert_eq!((status, refused["field"].as_str()), (400, Some("id_number")), "a bad check digit never reaches WeChat");
+
+    // The person leaves the check undone, or fails it: nothing.
+    let (status, check) = start("oQIAN", "钱𪚥", &id_number).await;
+    assert_eq!(status, 200, "{check}");
+    let verify_id = check["verify_id"].as_str().unwrap().to_owned();
+    assert_eq!(wechat.pending_face_checks()[0].masked_name, "钱*", "WeChat was asked about the typed person");
+    let (status, refused) = finish("oQIAN", &verify_id, "钱𪚥", &id_number).await;
+    assert_eq!((status, refused["code"].as_str()), (400, Some("recovery.face_failed")), "not finished is no pass");
+    let (_, check) = start("oQIAN", "钱𪚥", &id_number).await;
+    let failed = check["verify_id"].as_str().unwrap().to_owned();
+    assert!(wechat.finish_face_check(&failed, 90011));
+    assert_eq!(finish("oQIAN", &failed, "钱𪚥", &id_number).await.1["code"], "recovery.face_failed");
+
+    // Passed, but finished by another WeChat user or for another person: nothing.
+    let (_, check) = start("oQIAN", "钱𪚥", &id_number).await;
+    let passed = check["verify_id"].as_str().unwrap().to_owned();
+    assert!(wechat.finish_face_check(&passed, 10000));
+    assert_eq!(finish("oSOMEONE", &passed, "钱𪚥", &id_number).await.1["code"], "recovery.face_expired");
+    let (_, check) = start("oQIAN", "钱𪚥", &id_number).await;
+    let passed = check["verify_id"].as_str().unwrap().to_owned();
+    assert!(wechat.finish_face_check(&passed, 10000));
+    assert_eq!(finish("oQIAN", &passed, "钱多多", &id_number).await.1["code"], "recovery.face_expired");
+
+    // Starts are counted like failed secrets (four so far): the fifth goes through, the sixth is refused.
+    assert_eq!(start("oQIAN", "钱𪚥", &id_number).await.0, 200);
+    let (status, refused) = start("oQIAN", "钱𪚥", &id_number).await;
+    assert_eq!((status, refused["code"].as_str()), (429, Some("login.locked")), "{refused}");
+    app.store.lift_lock(&format!("face-start:{}", app.store.identity_digest(&id_number, ""))).await.unwrap();
+
+    // The same WeChat user, the same person, passed: a reset code, once.
+    let (status, check) = start("oQIAN", "钱𪚥", &id_number.to_lowercase()).await;
+    assert_eq!(status, 200, "{check}");
+    let verify_id = check["verify_id"].as_str().unwrap().to_owned();
+    assert!(wechat.finish_face_check(&verify_id, 10000));
+    let (status, code) = finish("oQIAN", &verify_id, "钱𪚥", &id_number).await;
+    assert_eq!(status, 200, "{code}");
+    assert_eq!(finish("oQIAN", &verify_id, "钱𪚥", &id_number).await.1["code"], "recovery.face_expired", "a verdict is used once");
+    let reset = json!({"reset_token": code["reset_token"], "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD});
+    assert_eq!(post(&app, "/api/v1/password-recovery/reset", reset).await.0, 204);
+    assert_eq!(app.get_json("/api/v1/me", Some(&old_token)).await.0, 401, "every session ended");
+    assert_eq!(post(&app, "/api/v1/sessions", json!({"login": username, "password": NEW_PASSWORD})).await.0, 201);
+    let history = app.store.login_events(&account, 20).await.unwrap();
+    assert!(history.iter().any(|e| e.method == "face_check" && e.outcome == "ok"));
     app.shutdown().await;
 }

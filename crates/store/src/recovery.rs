@@ -56,17 +56,19 @@ impl Store {
         self.vault().blind_index(&format!("face-identity:{id_number_lookup}|{name}"))
     }
 
-    pub async fn create_face_verification(&self, biz_token: &str, browser_hash: &str, identity_digest: &str, expires_at: i64) -> StoreResult<()> {
-        const SQL: &str = "INSERT INTO face_verifications (biz_token, browser_hash, identity_digest, expires_at) VALUES ($1, $2, $3, $4)";
-        on_db!(&self.db, pool => sqlx::query(SQL).bind(biz_token).bind(browser_hash).bind(identity_digest).bind(expires_at).execute(pool).await.map(|_| ()))?;
+    /// Records a face check started for `identity_digest`, to be finished only by `browser_hash` (a browser's
+    /// secret, or a WeChat user's openid) before `expires_at`; `out_seq_no` is kept for WeChat's checks.
+    pub async fn create_face_verification(&self, biz_token: &str, browser_hash: &str, identity_digest: &str, out_seq_no: Option<&str>, expires_at: i64) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO face_verifications (biz_token, browser_hash, identity_digest, out_seq_no, expires_at) VALUES ($1, $2, $3, $4, $5)";
+        on_db!(&self.db, pool => sqlx::query(SQL).bind(biz_token).bind(browser_hash).bind(identity_digest).bind(out_seq_no).bind(expires_at).execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 
-    /// Takes a face verification for its result, once, and only for the browser that started it: the digest
-    /// of the identity it was started for.
-    pub async fn take_face_verification(&self, biz_token: &str, browser_hash: &str, now: i64) -> StoreResult<Option<String>> {
+    /// Takes a face verification for its result, once, and only for the browser (or WeChat user) that
+    /// started it: the digest of the identity it was started for, and the out_seq_no of a WeChat check.
+    pub async fn take_face_verification(&self, biz_token: &str, browser_hash: &str, now: i64) -> StoreResult<Option<(String, Option<String>)>> {
         const SQL: &str = "DELETE FROM face_verifications WHERE biz_token = $1 AND browser_hash = $2 AND expires_at > $3 \
-             RETURNING identity_digest";
-        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(biz_token).bind(browser_hash).bind(now).fetch_optional(pool).await)?)
+             RETURNING identity_digest, out_seq_no";
+        Ok(on_db!(&self.db, pool => sqlx::query_as(SQL).bind(biz_token).bind(browser_hash).bind(now).fetch_optional(pool).await)?)
     }
 }

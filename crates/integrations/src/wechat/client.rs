@@ -180,7 +180,12 @@ impl WechatApi {
         self.call::<Sent>(request).await.map(|sent| sent.msgid)
     }
 
-    async fn call<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, WechatApiError> {
+    /// A POST to `path` with the access_token in the query, as the server API takes it.
+    pub(super) fn post_with_token(&self, path: &str, access_token: &str) -> reqwest::RequestBuilder {
+        self.http.post(format!("{}{path}", self.base)).query(&[("access_token", access_token)])
+    }
+
+    pub(super) async fn call<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, WechatApiError> {
         let unavailable = |e: &dyn std::fmt::Display| WechatApiError::Unavailable(e.to_string());
         let response = request.send().await.map_err(|e| unavailable(&e))?;
         if !response.status().is_success() {

@@ -4,6 +4,7 @@
 
 mod client;
 pub mod crypto;
+pub mod face;
 mod phone;
 mod qrconnect;
 mod simulator;
@@ -12,7 +13,7 @@ pub mod xml;
 pub use client::{AccessToken, FollowerInfo, MiniProgramSession, OAuthToken, QrTicket, UserInfo, WechatApi, WechatApiError};
 pub use crypto::{CryptoError, MessageCrypto, signature, signature_matches};
 pub use phone::{CallbackTarget, USERS as SIMULATED_USERS};
-pub use simulator::{AppKind, SentTemplate, TOKEN_LIFETIME_SECS, WebLogin, WechatSimulator};
+pub use simulator::{AppKind, FaceCheck, SentTemplate, TOKEN_LIFETIME_SECS, WebLogin, WechatSimulator};
 pub use xml::{Push, PushKind, XmlError};
 
 /// How the official account's messages travel (公众号 后台: 明文模式 / 兼容模式 / 安全模式).

@@ -45,6 +45,7 @@ pub(super) fn router(sim: WechatSimulator) -> Router {
         .route("/phone/unfollow", post(unfollow))
         .route("/phone/web-login", post(web_login))
         .route("/phone/wx-login", post(wx_login))
+        .route("/phone/face", post(face_check))
         .with_state(sim)
 }
 
@@ -122,6 +123,24 @@ async fn page(State(sim): State<WechatSimulator>) -> Html<String> {
         }
         html.push_str("</section>");
     }
+    let face_checks = sim.pending_face_checks();
+    if !face_checks.is_empty() {
+        html.push_str("<section aria-labelledby=\"face-title\"><h2 id=\"face-title\">人脸核身（小程序 wx.requestFacialVerify）</h2>");
+        for check in face_checks.iter().take(5) {
+            let nickname = USERS.iter().find(|(openid, _)| sim.openid_in(&check.appid, openid) == check.openid).map(|(_, n)| *n).unwrap_or("微信用户");
+            let short = escape(&check.verify_id[..8]);
+            html.push_str(&format!(
+                "<form method=\"post\" action=\"/sim/wechat/phone/face\"><input type=\"hidden\" name=\"verify_id\" value=\"{}\">\
+                 <p>{} 正在核验 {} 的身份（{short}）：</p>\
+                 <button type=\"submit\" name=\"verdict\" value=\"pass\">核验通过（{short}）</button> \
+                 <button type=\"submit\" name=\"verdict\" value=\"fail\">本人未通过（{short}）</button></form>",
+                escape(&check.verify_id),
+                escape(nickname),
+                escape(&check.masked_name)
+            ));
+        }
+        html.push_str("</section>");
+    }
     html.push_str("</main></body></html>");
     Html(html)
 }
@@ -163,6 +182,19 @@ async fn wx_login(State(sim): State<WechatSimulator>, Form(form): Form<UnfollowF
         let code = sim.wx_login(&appid, &form.openid);
         sim.phone().lock().expect("phone lock").mini_codes.push((form.openid, code));
     }
+    Redirect::to("/sim/wechat/phone")
+}
+
+#[derive(Deserialize)]
+struct FaceForm {
+    verify_id: String,
+    verdict: String,
+}
+
+/// The person finishes the face check in WeChat: passed (10000), or not (90011, the capture did not match).
+async fn face_check(State(sim): State<WechatSimulator>, Form(form): Form<FaceForm>) -> Redirect {
+    let verify_ret = if form.verdict == "pass" { super::face::VERIFY_PASSED } else { 90011 };
+    sim.finish_face_check(&form.verify_id, verify_ret);
     Redirect::to("/sim/wechat/phone")
 }
 

@@ -26,9 +26,11 @@ pub struct SentTemplate {
 
 #[derive(Default)]
 struct Inner {
-    /// The current access_token and when it expires. A superseded token gets 40001 at once (WeChat allows a
-    /// few minutes' grace), which is the case a client must cope with.
-    token: Option<(String, i64)>,
+    /// Each app's current access_token and when it expires. A superseded token gets 40001 at once (WeChat
+    /// allows a few minutes' grace), which is the case a client must cope with.
+    tokens: HashMap<String, (String, i64)>,
+    /// 人脸核身 checks by verify_id.
+    face_checks: HashMap<String, FaceCheck>,
     tickets: HashMap<String, String>,
     /// Tickets in the order they were issued, for the phone page.
     ticket_order: Vec<String>,
@@ -54,6 +56,22 @@ pub struct WebLogin {
     pub state: Option<String>,
     /// `None` while waiting; then the code (consent) or no code (refused).
     pub decision: Option<Option<String>>,
+}
+
+/// A 人脸核身 check the simulator handed out: for whom, and (once the person did it) the verdict.
+#[derive(Debug, Clone)]
+pub struct FaceCheck {
+    pub verify_id: String,
+    pub appid: String,
+    pub out_seq_no: String,
+    pub openid: String,
+    /// The cert_hash of the person named at getverifyid; queryverifyinfo must prove the same.
+    pub cert_hash: String,
+    /// The name asked for, masked as WeChat's own page shows it (张*).
+    pub masked_name: String,
+    pub expires_at: i64,
+    /// `None` until the person finishes `wx.requestFacialVerify`; then the verify_ret.
+    pub verify_ret: Option<i64>,
 }
 
 /// What kind of WeChat app an appid belongs to.
@@ -209,6 +227,8 @@ impl WechatSimulator {
             .route("/sns/userinfo", get(user_info))
             .route("/sns/jscode2session", get(jscode2session))
             .route("/cgi-bin/message/template/send", post(send_template))
+            .route("/cityservice/face/identify/getverifyid", post(face_verify_id))
+            .route("/cityservice/face/identify/queryverifyinfo", post(face_verify_result))
             .with_state(self.clone())
             .merge(super::phone::router(self.clone()))
             .merge(super::qrconnect::router(self.clone()))
@@ -222,6 +242,15 @@ impl WechatSimulator {
             Some(_) => None,
             None => Some(error(40013, "invalid appid")),
         }
+    }
+
+    /// Official accounts and mini-programs hold server access_tokens; website apps do not.
+    fn token_app_error(&self, appid: &str, secret: &str) -> Option<Json<Value>> {
+        let kind = match self.app_kind(appid) {
+            Some(AppKind::MiniProgram) => AppKind::MiniProgram,
+            _ => AppKind::OfficialAccount,
+        };
+        self.credentials_error(appid, secret, kind)
     }
 
     /// Starts a website login for the qrconnect page; `None` when `appid` is no website app.
@@ -248,24 +277,55 @@ impl WechatSimulator {
         format!("http://weixin.qq.com/q/{}", &ticket[2..20.min(ticket.len())])
     }
 
-    fn issue_token(&self, force_refresh: bool) -> Json<Value> {
+    fn issue_token(&self, appid: &str, force_refresh: bool) -> Json<Value> {
         let now = self.now();
         let mut inner = self.lock();
-        let current = inner.token.clone().filter(|(_, expires)| *expires > now && !force_refresh);
+        let current = inner.tokens.get(appid).cloned().filter(|(_, expires)| *expires > now && !force_refresh);
         let (token, expires) = current.unwrap_or_else(|| {
             let fresh = (random_hex(32), now + TOKEN_LIFETIME_SECS);
-            inner.token = Some(fresh.clone());
+            inner.tokens.insert(appid.to_owned(), fresh.clone());
             fresh
         });
         Json(json!({"access_token": token, "expires_in": expires - now}))
     }
 
-    fn token_error(&self, access_token: &str) -> Option<Json<Value>> {
+    /// The app whose live access_token this is, or WeChat's refusal.
+    fn token_owner(&self, access_token: &str) -> Result<String, Json<Value>> {
         let now = self.now();
-        match &self.lock().token {
-            Some((token, expires)) if token == access_token && *expires > now => None,
-            Some((token, _)) if token == access_token => Some(error(42001, "access_token expired")),
-            _ => Some(error(40001, "invalid credential, access_token is invalid or not latest")),
+        let inner = self.lock();
+        match inner.tokens.iter().find(|(_, (token, _))| token == access_token) {
+            Some((appid, (_, expires))) if *expires > now => Ok(appid.clone()),
+            Some(_) => Err(error(42001, "access_token expired")),
+            None => Err(error(40001, "invalid credential, access_token is invalid or not latest")),
+        }
+    }
+
+    /// Refuses a token that is not the official account's live one.
+    fn token_error(&self, access_token: &str) -> Option<Json<Value>> {
+        match self.token_owner(access_token) {
+            Ok(appid) if appid == self.appid => None,
+            Ok(_) => Some(error(48001, "api unauthorized: not the official account")),
+            Err(refusal) => Some(refusal),
+        }
+    }
+
+    /// 人脸核身 checks handed out and not yet finished, newest first (for the phone page).
+    pub fn pending_face_checks(&self) -> Vec<FaceCheck> {
+        let now = self.now();
+        let mut pending: Vec<FaceCheck> = self.lock().face_checks.values().filter(|c| c.verify_ret.is_none() && c.expires_at > now).cloned().collect();
+        pending.sort_by(|a, b| b.expires_at.cmp(&a.expires_at));
+        pending
+    }
+
+    /// The person finished `wx.requestFacialVerify` with this verdict (10000 passed; 9xxxx did not). False
+    /// when there is no such check.
+    pub fn finish_face_check(&self, verify_id: &str, verify_ret: i64) -> bool {
+        match self.lock().face_checks.get_mut(verify_id) {
+            Some(check) => {
+                check.verify_ret = Some(verify_ret);
+                true
+            }
+            None => false,
         }
     }
 }
@@ -286,7 +346,7 @@ async fn token(State(sim): State<WechatSimulator>, Query(q): Query<Params>) -> J
     if q.grant_type != "client_credential" {
         return error(40002, "invalid grant_type");
     }
-    sim.credentials_error(&q.appid, &q.secret, AppKind::OfficialAccount).unwrap_or_else(|| sim.issue_token(true))
+    sim.token_app_error(&q.appid, &q.secret).unwrap_or_else(|| sim.issue_token(&q.appid, true))
 }
 
 async fn stable_token(State(sim): State<WechatSimulator>, Json(body): Json<Value>) -> Json<Value> {
@@ -295,7 +355,7 @@ async fn stable_token(State(sim): State<WechatSimulator>, Json(body): Json<Value
         return error(40002, "invalid grant_type");
     }
     let force = body.get("force_refresh").and_then(Value::as_bool).unwrap_or(false);
-    sim.credentials_error(&text("appid"), &text("secret"), AppKind::OfficialAccount).unwrap_or_else(|| sim.issue_token(force))
+    sim.token_app_error(&text("appid"), &text("secret")).unwrap_or_else(|| sim.issue_token(&text("appid"), force))
 }
 
 async fn create_qr(State(sim): State<WechatSimulator>, Query(q): Query<Params>, Json(body): Json<Value>) -> Json<Value> {
@@ -438,4 +498,70 @@ async fn send_template(State(sim): State<WechatSimulator>, Query(q): Query<Param
     inner.templates.push(SentTemplate { openid, template_id, data: body.get("data").cloned().unwrap_or(Value::Null) });
     let msgid = 200_000_000 + inner.templates.len() as i64;
     Json(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}))
+}
+
+/// How long a verify_id can be used (WeChat: 3600 s).
+const FACE_CHECK_SECS: i64 = 3600;
+
+/// The mini-program's token, or WeChat's refusal (人脸核身 is a mini-program API).
+fn mini_program_token(sim: &WechatSimulator, access_token: &str) -> Result<String, Json<Value>> {
+    let appid = sim.token_owner(access_token)?;
+    if sim.app_kind(&appid) == Some(AppKind::MiniProgram) { Ok(appid) } else { Err(error(48001, "api unauthorized")) }
+}
+
+fn masked_name(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map(|first| std::iter::once(first).chain(chars.map(|_| '*')).collect()).unwrap_or_default()
+}
+
+async fn face_verify_id(State(sim): State<WechatSimulator>, Query(q): Query<Params>, Json(body): Json<Value>) -> Json<Value> {
+    let appid = match mini_program_token(&sim, &q.access_token) {
+        Ok(appid) => appid,
+        Err(refusal) => return refusal,
+    };
+    let text = |path: &[&str]| path.iter().fold(Some(&body), |v, key| v.and_then(|v| v.get(key))).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let (out_seq_no, openid) = (text(&["out_seq_no"]), text(&["openid"]));
+    let (cert_type, cert_name, cert_no) = (text(&["cert_info", "cert_type"]), text(&["cert_info", "cert_name"]), text(&["cert_info", "cert_no"]));
+    if !super::face::valid_out_seq_no(&out_seq_no) {
+        return error(40097, "invalid args: out_seq_no");
+    }
+    if cert_type != super::face::CERT_TYPE || cert_name.is_empty() || cert_no.len() != 18 {
+        return error(40097, "invalid args: cert_info");
+    }
+    if !openid.starts_with('o') {
+        return error(40003, "invalid openid");
+    }
+    let now = sim.now();
+    let mut inner = sim.lock();
+    if inner.face_checks.values().any(|c| c.appid == appid && c.out_seq_no == out_seq_no) {
+        return error(40097, "invalid args: out_seq_no used before");
+    }
+    let verify_id = random_hex(16);
+    let check = FaceCheck {
+        verify_id: verify_id.clone(),
+        appid,
+        out_seq_no,
+        openid,
+        cert_hash: super::face::cert_hash(&cert_type, &cert_name, &cert_no),
+        masked_name: masked_name(&cert_name),
+        expires_at: now + FACE_CHECK_SECS,
+        verify_ret: None,
+    };
+    inner.face_checks.insert(verify_id.clone(), check);
+    Json(json!({"errcode": 0, "errmsg": "ok", "verify_id": verify_id, "expires_in": FACE_CHECK_SECS}))
+}
+
+async fn face_verify_result(State(sim): State<WechatSimulator>, Query(q): Query<Params>, Json(body): Json<Value>) -> Json<Value> {
+    let appid = match mini_program_token(&sim, &q.access_token) {
+        Ok(appid) => appid,
+        Err(refusal) => return refusal,
+    };
+    let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let found = sim.lock().face_checks.get(&text("verify_id")).cloned();
+    let Some(check) = found.filter(|c| c.appid == appid) else { return error(40097, "invalid args: verify_id") };
+    if check.out_seq_no != text("out_seq_no") || check.openid != text("openid") || check.cert_hash != text("cert_hash") {
+        return error(40097, "invalid args: out_seq_no, openid or cert_hash do not match the verify_id");
+    }
+    // Not finished yet reads as the user having left the check (90002): never as a pass.
+    Json(json!({"errcode": 0, "errmsg": "ok", "verify_ret": check.verify_ret.unwrap_or(90002)}))
 }

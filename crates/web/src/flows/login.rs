@@ -34,6 +34,9 @@ pub enum LoginMethod {
     PasswordReset,
     /// Not a login: a passed face check that allowed a password reset.
     FaceCheck,
+    /// Not a login: a passkey was added to, or removed from, the account.
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl LoginMethod {
@@ -48,6 +51,8 @@ impl LoginMethod {
             LoginMethod::SecurityAnswer => "security_answer",
             LoginMethod::PasswordReset => "password_reset",
             LoginMethod::FaceCheck => "face_check",
+            LoginMethod::PasskeyAdded => "passkey_added",
+            LoginMethod::PasskeyRemoved => "passkey_removed",
         }
     }
 }

@@ -143,7 +143,7 @@ fn decode_user_handle(stored: &str) -> Result<UserHandle64, FlowError> {
 
 /// Checks the browser's answer to `start_registration` and keeps the passkey under `name`; the bound WeChat
 /// is told. `credential` is the `PublicKeyCredential` as JSON (`credential.toJSON()`).
-pub async fn finish_registration(state: &AppState, account_id: &str, name: &str, credential: &serde_json::Value) -> Result<PasskeySummary, FlowError> {
+pub async fn finish_registration(state: &AppState, account_id: &str, name: &str, credential: &serde_json::Value, client: &Client) -> Result<PasskeySummary, FlowError> {
     let name = PasskeyName::parse("name", name)?;
     let json = serde_json::to_vec(credential).map_err(|_| bad_response())?;
     let registration = Registration::from_json_relaxed(&json).map_err(|_| bad_response())?;
@@ -176,19 +176,21 @@ pub async fn finish_registration(state: &AppState, account_id: &str, name: &str,
         Err(AddPasskeyError::Store(error)) => return Err(error.into()),
     }
     tracing::info!("passkey added");
+    super::login::record_event(state, account_id, super::login::LoginMethod::PasskeyAdded, "ok", client).await;
     let detail = format!("您的考生管理平台账号添加了通行密钥「{}」，可用它登录。如非本人操作，请立即登录删除该通行密钥并修改密码。", name.as_str());
     super::wechat::notify_account(state, account_id, "添加通行密钥", &detail).await;
     Ok(PasskeySummary { credential_id, name: name.as_str().to_owned(), transports, created_at: at, last_used_at: None })
 }
 
 /// Removes one of the account's passkeys; the bound WeChat is told. False when it has none with that id.
-pub async fn remove(state: &AppState, account_id: &str, credential_id: &str) -> Result<bool, FlowError> {
+pub async fn remove(state: &AppState, account_id: &str, credential_id: &str, client: &Client) -> Result<bool, FlowError> {
     let Some(passkey) = state.store.passkeys(account_id).await?.into_iter().find(|p| p.credential_id == credential_id) else {
         return Ok(false);
     };
     if !state.store.remove_passkey(account_id, credential_id).await? {
         return Ok(false);
     }
+    super::login::record_event(state, account_id, super::login::LoginMethod::PasskeyRemoved, "ok", client).await;
     let detail = format!("您的考生管理平台账号删除了通行密钥「{}」，它已不能再登录。如非本人操作，请立即修改密码。", passkey.name);
     super::wechat::notify_account(state, account_id, "删除通行密钥", &detail).await;
     Ok(true)

@@ -27,10 +27,15 @@ pub async fn login_by_website_code(state: &AppState, code: &str) -> Result<Strin
 /// The candidate a mini-program's `wx.login()` code opens. The session_key WeChat returns stays here: it is
 /// dropped with the answer, never stored or sent on.
 pub async fn login_by_mini_program_code(state: &AppState, code: &str) -> Result<String, FlowError> {
+    let session = mini_program_session(state, code).await?;
+    account_of(state, session.unionid.as_deref()).await
+}
+
+/// Who a mini-program's `wx.login()` code belongs to (its openid in the mini-program, and its unionid).
+pub async fn mini_program_session(state: &AppState, code: &str) -> Result<integrations::wechat::MiniProgramSession, FlowError> {
     let api = state.wechat_mini_program.as_ref().ok_or(FlowError::Upstream("wechat.not_configured"))?;
     let code = checked_code(code)?;
-    let session = api.jscode2session(code).await.map_err(code_error)?;
-    account_of(state, session.unionid.as_deref()).await
+    api.jscode2session(code).await.map_err(code_error)
 }
 
 fn checked_code(code: &str) -> Result<&str, FlowError> {

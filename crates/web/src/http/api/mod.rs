@@ -33,6 +33,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         recovery::question,
         recovery::check_answer,
         recovery::set_password,
+        recovery::start_wechat_face,
+        recovery::finish_wechat_face,
         security::end_session,
         education::list,
         education::add,
@@ -81,6 +83,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/password-recovery/question", post(recovery::question))
         .route("/api/v1/password-recovery/answer", post(recovery::check_answer))
         .route("/api/v1/password-recovery/reset", post(recovery::set_password))
+        .route("/api/v1/password-recovery/wechat-face/start", post(recovery::start_wechat_face))
+        .route("/api/v1/password-recovery/wechat-face/finish", post(recovery::finish_wechat_face))
         .route_layer(idempotent());
     // The session is checked before the idempotency key, so an unauthenticated call is a 401 whatever it carries.
     let candidate_writes = Router::new()

@@ -94,7 +94,7 @@ pub async fn add(
     client: Client,
     ApiJson(body): ApiJson<NewPasskeyBody>,
 ) -> Result<(StatusCode, Json<PasskeyView>), ApiError> {
-    let added = passkeys::finish_registration(&state, &caller.session.account_id, &body.name, &body.credential).await.map_err(|e| e.into_api(client.lang))?;
+    let added = passkeys::finish_registration(&state, &caller.session.account_id, &body.name, &body.credential, &client).await.map_err(|e| e.into_api(client.lang))?;
     Ok((StatusCode::CREATED, Json(added.into())))
 }
 
@@ -104,7 +104,7 @@ pub async fn add(
     responses((status = 204, description = "Removed"), (status = 401, body = ErrorBody),
         (status = 404, description = "No passkey of yours with this id (`passkey.not_found`)", body = ErrorBody)))]
 pub async fn remove(State(state): State<AppState>, caller: ApiCaller, client: Client, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    match passkeys::remove(&state, &caller.session.account_id, &id).await.map_err(|e| e.into_api(client.lang))? {
+    match passkeys::remove(&state, &caller.session.account_id, &id, &client).await.map_err(|e| e.into_api(client.lang))? {
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(ApiError::new(StatusCode::NOT_FOUND, "passkey.not_found").in_lang(client.lang)),
     }

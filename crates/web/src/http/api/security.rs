@@ -29,7 +29,7 @@ pub struct SessionView {
 pub struct LoginEventView {
     /// Unix seconds.
     pub at: i64,
-    /// `password`, `registration`, `wechat_scan`, `wechat_web`, `wechat_miniprogram`, `passkey`, `security_answer`, `password_reset` or `face_check`.
+    /// `password`, `registration`, `wechat_scan`, `wechat_web`, `wechat_miniprogram`, `passkey`, `passkey_added`, `passkey_removed`, `security_answer`, `password_reset` or `face_check`.
     pub method: String,
     /// `ok`, `wrong_secret`, `locked` or `refused` (a passkey whose signature did not verify).
     pub outcome: String,

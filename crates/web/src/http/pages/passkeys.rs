@@ -118,7 +118,7 @@ pub async fn register(State(state): State<AppState>, ctx: PageCtx, headers: Head
         Ok(account_id) => account_id,
         Err(refused) => return refused,
     };
-    match passkeys::finish_registration(&state, &account_id, &body.0.name, &body.0.credential).await {
+    match passkeys::finish_registration(&state, &account_id, &body.0.name, &body.0.credential, &ctx.client).await {
         Ok(_) => Json(serde_json::json!({ "next": format!("{PATH}?added=1") })).into_response(),
         Err(error) => flow_error(error, ctx.lang),
     }
@@ -140,7 +140,7 @@ pub async fn remove(State(state): State<AppState>, ctx: PageCtx, Form(form): For
     if !ctx.csrf_ok(&form.csrf_token) {
         return super::error_page(lang, ApiError::new(StatusCode::FORBIDDEN, "csrf.invalid"));
     }
-    match passkeys::remove(&state, &session.account_id, &form.credential_id).await {
+    match passkeys::remove(&state, &session.account_id, &form.credential_id, &ctx.client).await {
         Ok(_) => Redirect::to(&format!("{PATH}?removed=1")).into_response(),
         Err(error) => super::error_page(lang, error.into_api(lang)),
     }

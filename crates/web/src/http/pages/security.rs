@@ -60,6 +60,8 @@ fn method_name(method: &str, lang: Lang) -> String {
         "password_reset" => lang.pick("重置密码", "Password reset"),
         "face_check" => lang.pick("人脸识别（找回密码）", "Face check (password reset)"),
         "passkey" => lang.pick("通行密钥", "Passkey"),
+        "passkey_added" => lang.pick("添加通行密钥", "Passkey added"),
+        "passkey_removed" => lang.pick("删除通行密钥", "Passkey removed"),
         other => other,
     }
     .to_owned()

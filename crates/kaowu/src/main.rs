@@ -111,11 +111,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let address = app.local_addr();
             // Written without println!: a closed stdout (a pipe whose reader left) must not stop the server.
             let banner = format!(
-                "\n  kaowu demo is running: http://{address}/\n  database: {}\n  demo candidate: username {} / password {}\n  CHSI report codes (simulator): {}\n  simulated WeChat (bind, QR login, website login): http://{address}/sim/wechat/phone\n  mini-program login: POST /api/v1/sessions/wechat-miniprogram with a code the phone page's 打开小程序 shows\n  simulated FaceID (face check in 忘记密码 → 人脸识别): pass or fail on the page it opens, under /sim/faceid\n  press Ctrl-C to stop\n\n",
+                "\n  kaowu demo is running: http://{address}/\n  database: {}\n  demo candidate: username {} / password {}\n  CHSI report codes (simulator): {}\n  simulated WeChat (bind, QR login, website login): http://{address}/sim/wechat/phone\n  mini-program login: POST /api/v1/sessions/wechat-miniprogram with a code the phone page's 打开小程序 shows\n  simulated FaceID (face check in 忘记密码 → 人脸识别): pass or fail on the page it opens, under /sim/faceid\n  mini-program 人脸核身 (POST /api/v1/password-recovery/wechat-face/…): pass or fail it on the phone page\n  passkeys (通行密钥) need a domain name: open http://localhost:{port}/ for them\n  press Ctrl-C to stop\n\n",
                 redact(&config.database_url),
                 kaowu::demo::DEMO_USERNAME,
                 kaowu::demo::DEMO_PASSWORD,
-                kaowu::demo::DEMO_CHSI_CODES.iter().map(|(code, what)| format!("{code} ({what})")).collect::<Vec<_>>().join(", ")
+                kaowu::demo::DEMO_CHSI_CODES.iter().map(|(code, what)| format!("{code} ({what})")).collect::<Vec<_>>().join(", "),
+                port = address.port()
             );
             let mut stdout = std::io::stdout();
             let _ = stdout.write_all(banner.as_bytes()).and_then(|_| stdout.flush());

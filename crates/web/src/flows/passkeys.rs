@@ -21,7 +21,7 @@ use webauthn_rp::request::register::{
 };
 use webauthn_rp::request::{AsciiDomain, DomainOrigin, ExtensionInfo, Port, PublicKeyCredentialDescriptor, RpId, TimedCeremony};
 use webauthn_rp::response::register::{CompressedPubKey, DynamicState, StaticState};
-use webauthn_rp::response::{AuthTransports, CredentialId};
+use webauthn_rp::response::{AuthTransports, CredentialId, SentChallenge};
 use webauthn_rp::{
     AuthenticatedCredential, DiscoverableAuthentication64, DiscoverableAuthenticationServerState, DiscoverableCredentialRequestOptions,
     PublicKeyCredentialCreationOptions, Registration, RegistrationServerState,
@@ -86,8 +86,8 @@ fn corrupt(what: &str) -> FlowError {
     FlowError::Internal(store::StoreError::Corrupt(format!("passkey {what}")))
 }
 
-fn challenge_key(challenge: u128) -> String {
-    format!("{challenge:032x}")
+fn challenge_key(challenge: SentChallenge) -> String {
+    format!("{:032x}", challenge.encode().unwrap_or_else(|never| match never {}))
 }
 
 /// The options for `navigator.credentials.create()` to add a passkey to the account (the caller made sure the
@@ -121,11 +121,8 @@ pub async fn start_registration(state: &AppState, account_id: &str) -> Result<se
         tracing::error!(?error, "passkey registration options refused");
         corrupt("registration options")
     })?;
-    let challenge = challenge_key(server.sent_challenge().encode().unwrap_or_else(|never| match never {}));
     let server_state = server.encode().map_err(|_| corrupt("registration state"))?;
-    let options = serde_json::to_value(&client).map_err(|_| corrupt("registration options"))?;
-    state.store.create_webauthn_ceremony(&challenge, REGISTER, Some(account_id), &STANDARD.encode(server_state), now() + CEREMONY_SECS).await?;
-    Ok(options)
+    keep_ceremony(state, REGISTER, Some(account_id), server.sent_challenge(), &server_state, &client).await
 }
 
 /// The account's WebAuthn user handle: 64 random bytes made the first time it adds a passkey.
@@ -147,8 +144,7 @@ pub async fn finish_registration(state: &AppState, account_id: &str, name: &str,
     let name = PasskeyName::parse("name", name)?;
     let json = serde_json::to_vec(credential).map_err(|_| bad_response())?;
     let registration = Registration::from_json_relaxed(&json).map_err(|_| bad_response())?;
-    let challenge = registration.challenge_relaxed().map_err(|_| bad_response())?;
-    let challenge = challenge_key(challenge.encode().unwrap_or_else(|never| match never {}));
+    let challenge = challenge_key(registration.challenge_relaxed().map_err(|_| bad_response())?);
     let ceremony = state.store.take_webauthn_ceremony(&challenge, REGISTER, now()).await?;
     let Some(ceremony) = ceremony.filter(|c| c.account_id.as_deref() == Some(account_id)) else {
         return Err(FieldError::new("credential", "passkey.ceremony_expired").into());
@@ -204,10 +200,23 @@ pub async fn start_login(state: &AppState) -> Result<serde_json::Value, FlowErro
         tracing::error!(?error, "passkey login options refused");
         corrupt("login options")
     })?;
-    let challenge = challenge_key(server.sent_challenge().encode().unwrap_or_else(|never| match never {}));
     let server_state = server.encode().map_err(|_| corrupt("login state"))?;
-    let options = serde_json::to_value(&client).map_err(|_| corrupt("login options"))?;
-    state.store.create_webauthn_ceremony(&challenge, LOGIN, None, &STANDARD.encode(server_state), now() + CEREMONY_SECS).await?;
+    keep_ceremony(state, LOGIN, None, server.sent_challenge(), &server_state, &client).await
+}
+
+/// Keeps a ceremony's server state under its challenge until the answer comes back (to any node), and gives
+/// the options to send to the client.
+async fn keep_ceremony(
+    state: &AppState,
+    purpose: &str,
+    account_id: Option<&str>,
+    challenge: SentChallenge,
+    server_state: &[u8],
+    options: &impl serde::Serialize,
+) -> Result<serde_json::Value, FlowError> {
+    let options = serde_json::to_value(options).map_err(|_| corrupt("ceremony options"))?;
+    let challenge = challenge_key(challenge);
+    state.store.create_webauthn_ceremony(&challenge, purpose, account_id, &STANDARD.encode(server_state), now() + CEREMONY_SECS).await?;
     Ok(options)
 }
 
@@ -216,8 +225,7 @@ pub async fn start_login(state: &AppState) -> Result<serde_json::Value, FlowErro
 pub async fn finish_login(state: &AppState, credential: &serde_json::Value, client: &Client) -> Result<String, FlowError> {
     let json = serde_json::to_vec(credential).map_err(|_| bad_response())?;
     let authentication = DiscoverableAuthentication64::from_json_relaxed(&json).map_err(|_| bad_response())?;
-    let challenge = authentication.challenge_relaxed().map_err(|_| bad_response())?;
-    let challenge = challenge_key(challenge.encode().unwrap_or_else(|never| match never {}));
+    let challenge = challenge_key(authentication.challenge_relaxed().map_err(|_| bad_response())?);
     let Some(ceremony) = state.store.take_webauthn_ceremony(&challenge, LOGIN, now()).await? else {
         return Err(FieldError::new("credential", "passkey.ceremony_expired").into());
     };

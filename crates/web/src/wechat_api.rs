@@ -15,6 +15,11 @@ impl AppState {
         self.wechat_api.as_ref().ok_or(FlowError::Upstream("wechat.not_configured"))
     }
 
+    /// A valid access_token of the official account.
+    pub async fn wechat_access_token(&self) -> Result<String, FlowError> {
+        self.app_access_token(self.wechat_client()?).await
+    }
+
     /// A valid access_token of `api`'s app: the stored one, or a fresh one (stored for the other nodes).
     async fn app_access_token(&self, api: &WechatApi) -> Result<String, FlowError> {
         if let Some((token, expires_at)) = self.store.wechat_access_token(api.appid()).await? {

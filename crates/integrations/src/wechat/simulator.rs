@@ -313,7 +313,7 @@ impl WechatSimulator {
     pub fn pending_face_checks(&self) -> Vec<FaceCheck> {
         let now = self.now();
         let mut pending: Vec<FaceCheck> = self.lock().face_checks.values().filter(|c| c.verify_ret.is_none() && c.expires_at > now).cloned().collect();
-        pending.sort_by(|a, b| b.expires_at.cmp(&a.expires_at));
+        pending.sort_by_key(|c| std::cmp::Reverse(c.expires_at));
         pending
     }
 
@@ -519,7 +519,7 @@ async fn face_verify_id(State(sim): State<WechatSimulator>, Query(q): Query<Para
         Ok(appid) => appid,
         Err(refusal) => return refusal,
     };
-    let text = |path: &[&str]| path.iter().fold(Some(&body), |v, key| v.and_then(|v| v.get(key))).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |path: &[&str]| path.iter().try_fold(&body, |v, key| v.get(key)).and_then(Value::as_str).unwrap_or_default().to_owned();
     let (out_seq_no, openid) = (text(&["out_seq_no"]), text(&["openid"]));
     let (cert_type, cert_name, cert_no) = (text(&["cert_info", "cert_type"]), text(&["cert_info", "cert_name"]), text(&["cert_info", "cert_no"]));
     if !super::face::valid_out_seq_no(&out_seq_no) {

@@ -67,7 +67,13 @@ describe('registration at desktop width', () => {
       assert.ok(html.includes(c.username), 'the username is shown');
 
       const items = page.locator('ul.checklist > li[data-step]');
-      assert.equal(await items.count(), 3);
+      assert.equal(await items.count(), 4);
+      // 实名核验 runs in the background (the demo's FaceID simulator): done within moments, seen on a reload.
+      for (let i = 0; i < 20 && (await page.locator('li[data-step="identity"].done').count()) === 0; i++) {
+        await page.waitForTimeout(500);
+        await page.reload();
+      }
+      assert.match(await page.locator('li[data-step="identity"]').innerText(), /核验通过/);
       for (const step of ['photo', 'education', 'wechat']) {
         const item = page.locator(`ul.checklist > li[data-step="${step}"]`);
         assert.equal(await item.getAttribute('class'), 'todo', `${step} is not done`);

@@ -115,11 +115,35 @@ impl Application {
             router = router.nest(FACEID_SIMULATOR_PATH, simulators.faceid.router());
         }
         let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+        let workers = tokio::spawn(web::jobs::run_workers(state.clone(), state.settings.job_workers, wait_for_stop(stopped)));
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop_workers.send(true);
+        };
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        let _ = workers.await;
         housekeeping.abort();
         state.store.db.close().await;
         Ok(())
     }
+}
+
+async fn wait_for_stop(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// `kaowu worker`: the background workers (and housekeeping) without the HTTP server.
+pub async fn run_workers_only(config: &Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let objects = store::objects::Objects::open(&config.storage_url, &config.s3).context("opening object storage")?;
+    let state = web::AppState::new(store, objects, config.web.clone()).await?;
+    let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    tracing::info!(workers = state.settings.job_workers, "kaowu worker running");
+    web::jobs::run_workers(state.clone(), state.settings.job_workers, shutdown).await;
+    housekeeping.abort();
+    state.store.db.close().await;
+    Ok(())
 }
 
 async fn housekeeping(state: web::AppState) {
@@ -148,6 +172,10 @@ async fn housekeeping(state: web::AppState) {
         }
         if let Err(error) = state.store.purge_password_resets(now).await {
             tracing::warn!(error = %error, "password reset purge failed");
+        }
+        // Finished jobs are kept a week for looking into; dead ones stay until an admin retries them.
+        if let Err(error) = state.store.purge_done_jobs(now - 7 * 86_400).await {
+            tracing::warn!(error = %error, "finished job purge failed");
         }
         // Login records are kept six months (security.md), then dropped.
         if let Err(error) = state.store.purge_login_events(now - 183 * 86_400).await {

@@ -60,6 +60,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("public_url", "this site's public address, e.g. https://kaowu.example.cn, for the WeChat login's redirect_uri (default: the request's Host)"),
     ("passkey_rp_id", "the domain passkeys belong to (default: public_url's host, else localhost)"),
     ("passkey_origins", "comma-separated origins allowed to use passkeys, e.g. https://kaowu.example.cn; a :* suffix allows any port (default: public_url, else http(s)://localhost:*)"),
+    ("job_workers", "background workers per node: identity checks (default 2)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
 ];
@@ -175,6 +176,9 @@ impl Config {
             }
             rule.window_secs = lock_minutes * 60;
             rule.lock_secs = lock_minutes * 60;
+        }
+        if let Some(v) = get("job_workers") {
+            web.job_workers = parse_num("job_workers", v)?;
         }
         if let Some(v) = get("photo_workers") {
             web.photo_workers = parse_num("photo_workers", v)?;

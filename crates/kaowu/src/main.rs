@@ -20,6 +20,8 @@ enum Command {
     Demo(ServerArgs),
     /// Serve the platform (configure with --config, KAOWU_… variables or flags).
     Serve(ServerArgs),
+    /// Run only the background workers (identity checks), no HTTP server; as many nodes as wanted.
+    Worker(ServerArgs),
     /// Apply database migrations and exit.
     Migrate(ServerArgs),
     /// The photo tool on a file: prints every check and writes the one-inch photo; exits 0 only when it passes.
@@ -99,6 +101,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = Application::build(&config).await?;
             tracing::info!(address = %app.local_addr(), "kaowu serving");
             app.run_until(shutdown_signal()).await
+        }
+        Command::Worker(args) => {
+            let config = Config::load(&args.sources(), Mode::Serve, &env)?;
+            kaowu::telemetry::init(config.log_format, &config.log_filter);
+            kaowu::app::run_workers_only(&config, shutdown_signal()).await
         }
         Command::Demo(args) => {
             let config = Config::load(&args.sources(), Mode::Demo, &env)?;

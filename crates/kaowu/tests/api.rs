@@ -77,7 +77,8 @@ async fn registers_normalises_and_shows_the_id_masked(backend: Backend) {
     assert!(!me.to_string().contains(&id) && !me.to_string().contains(&typed_id), "full number never sent");
     let steps: Vec<(&str, bool)> =
         me["checklist"].as_array().unwrap().iter().map(|s| (s["step"].as_str().unwrap(), s["done"].as_bool().unwrap())).collect();
-    assert_eq!(steps, [("photo", false), ("education", false), ("wechat", false)]);
+    assert_eq!(steps, [("photo", false), ("education", false), ("wechat", false), ("identity", false)]);
+    assert_eq!(me["identity_verification"], "pending", "no identity service is configured here");
 }
 
 async fn double_entry_mismatch_names_the_field(backend: Backend) {

@@ -86,7 +86,13 @@ impl Store {
              id_number_ciphertext, id_number_key_id, id_number_blind_index, security_question, security_answer_hash, \
              notice_accepted_at, privacy_accepted_at, privacy_policy_version, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $12)";
-        let result = on_db!(&self.db, pool => sqlx::query(SQL)
+        const CHECK: &str = "INSERT INTO identity_checks (account_id, state, updated_at) VALUES ($1, 'pending', $2)";
+        let job_id = new_id();
+        // The account, its pending identity check and the job that runs it commit together: no account is left
+        // without its check, whatever happens to the node.
+        let result = on_db!(&self.db, pool => async {
+            let mut tx = pool.begin().await?;
+            sqlx::query(SQL)
             .bind(&id)
             .bind(new.username.as_str())
             .bind(new.password_hash)
@@ -100,9 +106,12 @@ impl Store {
             .bind(new.security_answer_hash)
             .bind(new.now)
             .bind(new.privacy_policy_version)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()));
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(CHECK).bind(&id).bind(new.now).execute(&mut *tx).await?;
+            crate::jobs::enqueue_job_sql(&job_id, crate::identity::IDENTITY_CHECK_JOB, &id, new.now).execute(&mut *tx).await?;
+            tx.commit().await
+        }.await);
         match result {
             Ok(_) => Ok(id),
             Err(error) => match unique_violation(&error) {

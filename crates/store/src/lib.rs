@@ -6,6 +6,8 @@ mod db;
 pub mod accounts;
 pub mod education;
 pub mod idempotency;
+pub mod identity;
+pub mod jobs;
 pub mod login_events;
 pub mod objects;
 pub mod passkeys;

@@ -4,6 +4,7 @@ pub mod error;
 pub mod flows;
 pub mod http;
 pub mod i18n;
+pub mod jobs;
 pub mod observability;
 pub mod passwords;
 pub mod rare_font;

@@ -39,6 +39,8 @@ pub struct WebSettings {
     /// This site's public address (scheme and host, no path), for addresses given to others such as the
     /// WeChat login's redirect_uri. Unset: taken from the request's Host header.
     pub public_url: Option<String>,
+    /// Background workers each node runs (`kaowu serve`; `kaowu worker` runs only them).
+    pub job_workers: usize,
     /// Which site passkeys belong to and the origins that may use them.
     pub passkeys: crate::flows::passkeys::PasskeySettings,
 }
@@ -128,6 +130,7 @@ impl Default for WebSettings {
             address_throttle: store::throttle::ThrottleRule { limit: 30, window_secs: 30 * 60, lock_secs: 30 * 60 },
             public_url: None,
             passkeys: crate::flows::passkeys::PasskeySettings::for_public_url(None),
+            job_workers: 2,
             faceid: None,
         }
     }

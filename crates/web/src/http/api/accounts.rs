@@ -102,11 +102,14 @@ pub struct Me {
     pub created_at: i64,
     /// What is still to do before an exam application.
     pub checklist: Vec<ChecklistItem>,
+    /// 实名核验 of name and ID number: `pending` (待核验), `passed` (核验通过), `failed` (核验不通过) or
+    /// `manual` (需人工核查 by the exam site).
+    pub identity_verification: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ChecklistItem {
-    /// `photo`, `education` or `wechat`.
+    /// `photo`, `education`, `wechat` or `identity` (passed the identity check).
     pub step: String,
     pub done: bool,
 }
@@ -123,6 +126,7 @@ pub async fn me(State(state): State<AppState>, client: Client, caller: ApiCaller
         .await?
         .ok_or_else(|| ApiError::unauthorized("auth.required").in_lang(client.lang))?;
     let checklist = crate::http::pages::me::checklist(&state, &account.id).await?;
+    let identity_verification = crate::http::pages::me::identity_state(&state, &account.id).await?;
     Ok(Json(Me {
         id_type_name: state.id_type_name(account.id_number.id_type().code(), client.lang),
         account_id: account.id,
@@ -133,6 +137,7 @@ pub async fn me(State(state): State<AppState>, client: Client, caller: ApiCaller
         id_number_masked: account.id_number.masked(),
         created_at: account.created_at,
         checklist: checklist.into_iter().map(|(step, done)| ChecklistItem { step: step.to_string(), done }).collect(),
+        identity_verification,
     }))
 }
 

@@ -17,7 +17,29 @@ pub async fn checklist(state: &AppState, account_id: &str) -> Result<Vec<(&'stat
     let (bound, following) = crate::flows::wechat::bound_and_following(state, account_id)
         .await
         .map_err(|e| e.into_api(crate::i18n::Lang::Zh))?;
-    Ok(vec![("photo", photo), ("education", education), ("wechat", bound && following)])
+    let identity = state.store.identity_verified(account_id).await?;
+    Ok(vec![("photo", photo), ("education", education), ("wechat", bound && following), ("identity", identity)])
+}
+
+/// The account's 实名核验 state: pending (待核验), passed, failed or manual (需人工核查).
+pub async fn identity_state(state: &AppState, account_id: &str) -> Result<String, ApiError> {
+    Ok(state.store.identity_check(account_id).await?.map(|c| c.state).unwrap_or_else(|| "pending".into()))
+}
+
+/// What the candidate reads about their identity check, and what to do next.
+fn identity_hint(check: &str, lang: crate::i18n::Lang) -> &'static str {
+    match check {
+        "passed" => lang.pick("核验通过：姓名和证件号码与公安部门记录一致。", "Verified: your name and ID number match the national registry."),
+        "failed" => lang.pick(
+            "核验不通过：姓名和证件号码与公安部门记录不一致。请核对后携带本人身份证到考点申请修改注册信息。",
+            "Not verified: your name and ID number do not match the national registry. Check them, then take your ID card to your exam site to have them corrected.",
+        ),
+        "manual" => lang.pick(
+            "需人工核查：无法自动核验（如非居民身份证、姓名含系统不支持的生僻字），考点将人工核查；也可携带证件到考点办理。",
+            "Manual check: this could not be verified automatically (an ID document other than the resident ID card, or rare characters the registry cannot take); your exam site will check it, or take your ID document there.",
+        ),
+        _ => lang.pick("待核验：正在与公安部门核对姓名和证件号码，通常几分钟内完成，请稍后刷新本页。", "Pending: your name and ID number are being checked with the national registry, usually within minutes; refresh this page later."),
+    }
 }
 
 pub struct ChecklistRow {
@@ -65,9 +87,9 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
         Ok(photo) => photo.map(|p| p.sha256[..16].to_owned()),
         Err(error) => return super::error_page(lang, error.into()),
     };
-    let steps = match checklist(&state, &account.id).await {
-        Ok(steps) => steps,
-        Err(error) => return super::error_page(lang, error),
+    let (steps, identity) = match (checklist(&state, &account.id).await, identity_state(&state, &account.id).await) {
+        (Ok(steps), Ok(identity)) => (steps, identity),
+        (Err(error), _) | (_, Err(error)) => return super::error_page(lang, error),
     };
     let checklist: Vec<ChecklistRow> = steps
         .into_iter()
@@ -75,6 +97,7 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
             let (label, hint) = match step {
                 "photo" => (lang.pick("上传报名照片", "Upload your photo"), lang.pick("白底一寸证件照，系统自动审核处理。", "A one-inch photo on white; kaowu checks and crops it.")),
                 "education" => (lang.pick("填写学历学位信息", "Record your education"), lang.pick("学信网授权或手工录入，最多 5 条。", "By CHSI authorisation or by hand, up to 5 records.")),
+                "identity" => (lang.pick("实名核验", "Identity check"), identity_hint(&identity, lang)),
                 _ => (lang.pick("绑定微信并关注公众号", "Bind WeChat and follow the official account"), lang.pick("未绑定微信无法报名。", "Without WeChat you cannot apply for an exam.")),
             };
             let link = match step {

@@ -61,6 +61,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("passkey_rp_id", "the domain passkeys belong to (default: public_url's host, else localhost)"),
     ("passkey_origins", "comma-separated origins allowed to use passkeys, e.g. https://kaowu.example.cn; a :* suffix allows any port (default: public_url, else http(s)://localhost:*)"),
     ("job_workers", "background workers per node: identity checks (default 2)"),
+    ("job_lease_seconds", "how long a claimed job stays its worker's before another may take it (default 60)"),
     ("log_format", "json (default) or pretty"),
     ("log", "log filter, e.g. info or kaowu=debug (default info)"),
 ];
@@ -179,6 +180,10 @@ impl Config {
         }
         if let Some(v) = get("job_workers") {
             web.job_workers = parse_num("job_workers", v)?;
+        }
+        if let Some(v) = get("job_lease_seconds") {
+            web.job_lease_secs = parse_num("job_lease_seconds", v)?;
+            anyhow::ensure!(web.job_lease_secs >= 1, "job_lease_seconds must be at least 1");
         }
         if let Some(v) = get("photo_workers") {
             web.photo_workers = parse_num("photo_workers", v)?;

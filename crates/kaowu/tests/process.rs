@@ -1,5 +1,6 @@
 //! The real binary as an operator runs it: logs without personal data, graceful shutdown, `migrate`, and
-//! the demo on PostgreSQL through `KAOWU_DATABASE_URL`.
+//! the demo on PostgreSQL through `KAOWU_DATABASE_URL`, and `kaowu worker` processes sharing the job queue
+//! while one of them is killed.
 
 mod support;
 
@@ -231,4 +232,76 @@ fn the_photo_command_prints_each_check_and_exits_by_the_outcome() {
 
     let missing = Command::new(BIN).arg("photo").arg(dir.path().join("nope.jpg")).output().unwrap();
     assert!(!missing.status.success());
+}
+
+/// `kaowu worker` on `data_dir` (the server's), its log in `log`.
+fn worker(data_dir: &std::path::Path, envs: &[(&str, &str)], log: &std::path::Path) -> Child {
+    let mut command = Command::new(BIN);
+    command.args(["worker", "--data-dir"]).arg(data_dir).env("KAOWU_LOG_FORMAT", "json").stdout(Stdio::null()).stderr(std::fs::File::create(log).unwrap());
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    command.spawn().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_finish_every_check_though_one_is_killed() {
+    // The identity service: the FaceID simulator, served here.
+    let faceid = integrations::tencent_faceid::FaceIdSimulator::new(kaowu::config::DEMO_FACEID_SECRET_ID, kaowu::config::DEMO_FACEID_SECRET_KEY, "");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let router = faceid.router();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let envs = [
+        ("KAOWU_FACEID_SECRET_ID", kaowu::config::DEMO_FACEID_SECRET_ID),
+        ("KAOWU_FACEID_SECRET_KEY", kaowu::config::DEMO_FACEID_SECRET_KEY),
+        ("KAOWU_FACEID_ENDPOINT", endpoint.as_str()),
+        ("KAOWU_JOB_LEASE_SECONDS", "2"),
+    ];
+    // The server only serves (no workers of its own): registrations queue checks nobody runs yet.
+    let server_envs: Vec<(&str, &str)> = envs.iter().copied().chain([("KAOWU_JOB_WORKERS", "0")]).collect();
+    let mut server = start("serve", &server_envs);
+    server.wait_ready().await;
+    let client = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for n in 0..12 {
+        let body = registration(&unique_username(), &format!("工人{}", ["甲", "乙", "丙", "丁"][n % 4]), &unique_resident_id());
+        let created: serde_json::Value = client.post(format!("{}/api/v1/accounts", server.base)).json(&body).send().await.unwrap().json().await.unwrap();
+        tokens.push(created["token"].as_str().unwrap().to_owned());
+    }
+    let state_of = |token: String| {
+        let (client, base) = (client.clone(), server.base.clone());
+        async move {
+            let me: serde_json::Value = client.get(format!("{base}/api/v1/me")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+            me["identity_verification"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(state_of(tokens[0].clone()).await, "pending");
+
+    // Two worker processes on the same database; one is killed (SIGKILL, no goodbye) soon after it starts.
+    let data_dir = server._dir.path().join("data");
+    let logs = tempfile::tempdir().unwrap();
+    let mut doomed = worker(&data_dir, &envs, &logs.path().join("doomed.log"));
+    let mut survivor = worker(&data_dir, &envs, &logs.path().join("survivor.log"));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+
+    let mut all_passed = false;
+    for _ in 0..200 {
+        let mut states = Vec::new();
+        for token in &tokens {
+            states.push(state_of(token.clone()).await);
+        }
+        if states.iter().all(|s| s == "passed") {
+            all_passed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(all_passed, "every check finished; survivor's log:\n{}", std::fs::read_to_string(logs.path().join("survivor.log")).unwrap_or_default());
+    assert!(faceid.checks() >= 12, "each account was checked");
+    Command::new("kill").args(["-TERM", &survivor.id().to_string()]).status().unwrap();
+    assert!(survivor.wait().unwrap().success(), "the worker stops cleanly on SIGTERM");
+    assert!(server.terminate().success());
 }

@@ -8,8 +8,6 @@ use std::time::Duration;
 use store::identity::IDENTITY_CHECK_JOB;
 use store::jobs::ClaimedJob;
 
-/// How long a claimed job stays this worker's: far longer than one call to the identity service takes.
-pub const LEASE_SECS: i64 = 60;
 /// Attempts before a job is left dead for an admin to look at and retry.
 pub const MAX_ATTEMPTS: i64 = 8;
 /// How long an idle worker waits before looking again.
@@ -60,7 +58,7 @@ pub async fn run_workers(state: AppState, count: usize, stop: impl std::future::
 
 /// Claims and runs one job; false when there was none (or the queue could not be read).
 pub async fn work_once(state: &AppState, owner: &str) -> bool {
-    let job = match state.store.claim_job(owner, now(), LEASE_SECS).await {
+    let job = match state.store.claim_job(owner, now(), state.settings.job_lease_secs).await {
         Ok(Some(job)) => job,
         Ok(None) => return false,
         Err(error) => {

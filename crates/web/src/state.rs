@@ -41,6 +41,9 @@ pub struct WebSettings {
     pub public_url: Option<String>,
     /// Background workers each node runs (`kaowu serve`; `kaowu worker` runs only them).
     pub job_workers: usize,
+    /// How long a claimed job stays its worker's (far longer than one call to an external service takes);
+    /// a worker that dies holds its job this long before another takes it.
+    pub job_lease_secs: i64,
     /// Which site passkeys belong to and the origins that may use them.
     pub passkeys: crate::flows::passkeys::PasskeySettings,
 }
@@ -131,6 +134,7 @@ impl Default for WebSettings {
             public_url: None,
             passkeys: crate::flows::passkeys::PasskeySettings::for_public_url(None),
             job_workers: 2,
+            job_lease_secs: 60,
             faceid: None,
         }
     }

@@ -4,6 +4,7 @@
 pub mod education;
 pub mod error;
 pub mod id_number;
+pub mod identity_check;
 pub mod passkey;
 pub mod password;
 pub mod percent;

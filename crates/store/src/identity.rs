@@ -31,6 +31,7 @@ impl Store {
 
     /// Whether the account passed the identity check (the exam-application gate).
     pub async fn identity_verified(&self, account_id: &str) -> StoreResult<bool> {
-        Ok(self.identity_check(account_id).await?.is_some_and(|c| c.state == "passed"))
+        let state = self.identity_check(account_id).await?.map(|c| domain::identity_check::IdentityState::from_code(&c.state));
+        Ok(state == Some(domain::identity_check::IdentityState::Passed))
     }
 }

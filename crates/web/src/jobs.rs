@@ -4,6 +4,7 @@
 
 use crate::state::{AppState, now};
 use domain::id_number::IdType;
+use domain::identity_check::{IdentityState, RegistryAnswer, judge};
 use std::time::Duration;
 use store::identity::IDENTITY_CHECK_JOB;
 use store::jobs::ClaimedJob;
@@ -102,26 +103,22 @@ async fn identity_check(state: &AppState, account_id: &str) -> Outcome {
         Ok(None) => return Outcome::Done,
         Err(error) => return Outcome::Retry(error.to_string()),
     };
-    let record = |check: &'static str, code: Option<String>, request_id: Option<String>| async move {
-        match state.store.set_identity_check(account_id, check, code.as_deref(), request_id.as_deref(), now()).await {
+    let record = |check: IdentityState, code: Option<String>, request_id: Option<String>| async move {
+        match state.store.set_identity_check(account_id, check.code(), code.as_deref(), request_id.as_deref(), now()).await {
             Ok(()) => Outcome::Done,
             Err(error) => Outcome::Retry(error.to_string()),
         }
     };
     if account.id_number.id_type() != IdType::ResidentId {
-        return record("manual", Some("not_resident_id".into()), None).await;
+        return record(IdentityState::Manual, Some("not_resident_id".into()), None).await;
     }
     let Some(api) = state.faceid.as_ref() else {
         return Outcome::Dead("no identity service configured (faceid_secret_id)".into());
     };
     match api.id_card_verification(account.name.as_str(), account.id_number.as_str()).await {
-        Ok(verdict) => match verdict.result.as_str() {
-            "0" => record("passed", Some(verdict.result), Some(verdict.request_id)).await,
-            "-1" => record("failed", Some(verdict.result), Some(verdict.request_id)).await,
-            // The registry is down or upgrading, or today's limit is used up: later.
-            "-4" | "-6" | "-7" => Outcome::Retry(format!("identity service answered {}: {}", verdict.result, verdict.description)),
-            // An ID number or name the registry cannot take (rare characters), or one it does not hold: a person looks.
-            _ => record("manual", Some(verdict.result), Some(verdict.request_id)).await,
+        Ok(verdict) => match judge(&verdict.result) {
+            RegistryAnswer::Settled(check) => record(check, Some(verdict.result), Some(verdict.request_id)).await,
+            RegistryAnswer::TryLater => Outcome::Retry(format!("identity service answered {}: {}", verdict.result, verdict.description)),
         },
         Err(error) => Outcome::Retry(error.to_string()),
     }

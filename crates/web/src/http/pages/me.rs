@@ -28,17 +28,18 @@ pub async fn identity_state(state: &AppState, account_id: &str) -> Result<String
 
 /// What the candidate reads about their identity check, and what to do next.
 fn identity_hint(check: &str, lang: crate::i18n::Lang) -> &'static str {
-    match check {
-        "passed" => lang.pick("核验通过：姓名和证件号码与公安部门记录一致。", "Verified: your name and ID number match the national registry."),
-        "failed" => lang.pick(
+    use domain::identity_check::IdentityState;
+    match IdentityState::from_code(check) {
+        IdentityState::Passed => lang.pick("核验通过：姓名和证件号码与公安部门记录一致。", "Verified: your name and ID number match the national registry."),
+        IdentityState::Failed => lang.pick(
             "核验不通过：姓名和证件号码与公安部门记录不一致。请核对后携带本人身份证到考点申请修改注册信息。",
             "Not verified: your name and ID number do not match the national registry. Check them, then take your ID card to your exam site to have them corrected.",
         ),
-        "manual" => lang.pick(
+        IdentityState::Manual => lang.pick(
             "需人工核查：无法自动核验（如非居民身份证、姓名含系统不支持的生僻字），考点将人工核查；也可携带证件到考点办理。",
             "Manual check: this could not be verified automatically (an ID document other than the resident ID card, or rare characters the registry cannot take); your exam site will check it, or take your ID document there.",
         ),
-        _ => lang.pick("待核验：正在与公安部门核对姓名和证件号码，通常几分钟内完成，请稍后刷新本页。", "Pending: your name and ID number are being checked with the national registry, usually within minutes; refresh this page later."),
+        IdentityState::Pending => lang.pick("待核验：正在与公安部门核对姓名和证件号码，通常几分钟内完成，请稍后刷新本页。", "Pending: your name and ID number are being checked with the national registry, usually within minutes; refresh this page later."),
     }
 }
 

@@ -92,10 +92,10 @@ impl Store {
         }
     }
 
-    /// Removes one of the account's passkeys; false when it has none with that id.
-    pub async fn remove_passkey(&self, account_id: &str, credential_id: &str) -> StoreResult<bool> {
-        const SQL: &str = "DELETE FROM passkeys WHERE account_id = $1 AND credential_id = $2";
-        Ok(on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).bind(credential_id).execute(pool).await.map(|r| r.rows_affected() > 0))?)
+    /// Removes one of the account's passkeys: its name, or `None` when the account has none with that id.
+    pub async fn remove_passkey(&self, account_id: &str, credential_id: &str) -> StoreResult<Option<String>> {
+        const SQL: &str = "DELETE FROM passkeys WHERE account_id = $1 AND credential_id = $2 RETURNING name";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(account_id).bind(credential_id).fetch_optional(pool).await)?)
     }
 
     /// The passkey with this credential id, with its owner's user handle.

@@ -180,14 +180,11 @@ pub async fn finish_registration(state: &AppState, account_id: &str, name: &str,
 
 /// Removes one of the account's passkeys; the bound WeChat is told. False when it has none with that id.
 pub async fn remove(state: &AppState, account_id: &str, credential_id: &str, client: &Client) -> Result<bool, FlowError> {
-    let Some(passkey) = state.store.passkeys(account_id).await?.into_iter().find(|p| p.credential_id == credential_id) else {
+    let Some(name) = state.store.remove_passkey(account_id, credential_id).await? else {
         return Ok(false);
     };
-    if !state.store.remove_passkey(account_id, credential_id).await? {
-        return Ok(false);
-    }
     super::login::record_event(state, account_id, super::login::LoginMethod::PasskeyRemoved, "ok", client).await;
-    let detail = format!("您的考生管理平台账号删除了通行密钥「{}」，它已不能再登录。如非本人操作，请立即修改密码。", passkey.name);
+    let detail = format!("您的考生管理平台账号删除了通行密钥「{name}」，它已不能再登录。如非本人操作，请立即修改密码。");
     super::wechat::notify_account(state, account_id, "删除通行密钥", &detail).await;
     Ok(true)
 }

@@ -51,6 +51,20 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// Name, ID type and ID number as entered, checked by the registration rules (a correction by the 考点
+    /// must meet them too).
+    pub fn parse(name: &str, name_uses_pinyin: bool, id_type: &str, id_number: &str) -> Result<Identity, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let id_type = errors.collect(IdType::parse("id_type", id_type));
+        let id_number = id_type.and_then(|t| errors.collect(IdNumber::parse("id_number", t, id_number)));
+        let latin = latin_rule(id_type.unwrap_or(IdType::ResidentId), name_uses_pinyin);
+        let name = errors.collect(PersonName::parse("name", name, latin));
+        match (name, id_number) {
+            (Some(name), Some(id_number)) if errors.is_empty() => Ok(Identity { name, name_uses_pinyin, id_number }),
+            _ => Err(errors),
+        }
+    }
+
     pub fn latin_letters(&self) -> LatinLetters {
         latin_rule(self.id_number.id_type(), self.name_uses_pinyin)
     }

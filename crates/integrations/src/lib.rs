@@ -2,6 +2,7 @@
 //! that speaks the same wire protocol, so the real client code is what runs in the demo and in tests; pointing
 //! the base URL at the real service is the only change in production.
 
+pub mod authenticator;
 pub mod chsi;
 pub mod tencent_faceid;
 pub mod wechat;

@@ -33,6 +33,8 @@ pub struct Simulators {
     pub wechat: WechatSimulator,
     /// Tencent Cloud FaceID (two-factor identity check, face verification), for the demo's API key.
     pub faceid: FaceIdSimulator,
+    /// The demo admins' authenticator app (their TOTP codes).
+    pub authenticator: integrations::authenticator::AuthenticatorSimulator,
 }
 
 impl Default for Simulators {
@@ -43,6 +45,7 @@ impl Default for Simulators {
                 .with_app(AppKind::Website, crate::config::DEMO_WECHAT_WEB_APPID, crate::config::DEMO_WECHAT_WEB_SECRET)
                 .with_app(AppKind::MiniProgram, crate::config::DEMO_WECHAT_MINI_APPID, crate::config::DEMO_WECHAT_MINI_SECRET),
             faceid: FaceIdSimulator::new(crate::config::DEMO_FACEID_SECRET_ID, crate::config::DEMO_FACEID_SECRET_KEY, FACEID_SIMULATOR_PATH),
+            authenticator: Default::default(),
         }
     }
 }
@@ -50,6 +53,7 @@ impl Default for Simulators {
 pub const CHSI_SIMULATOR_PATH: &str = "/sim/chsi";
 pub const WECHAT_SIMULATOR_PATH: &str = "/sim/wechat";
 pub const FACEID_SIMULATOR_PATH: &str = "/sim/faceid";
+pub const AUTHENTICATOR_SIMULATOR_PATH: &str = "/sim/authenticator";
 
 /// A bound, ready-to-run server. Binding happens first so port 0 works and the address is known.
 pub struct Application {
@@ -113,6 +117,7 @@ impl Application {
             router = router.nest(CHSI_SIMULATOR_PATH, simulators.chsi.router());
             router = router.nest(WECHAT_SIMULATOR_PATH, simulators.wechat.router());
             router = router.nest(FACEID_SIMULATOR_PATH, simulators.faceid.router());
+            router = router.nest(AUTHENTICATOR_SIMULATOR_PATH, simulators.authenticator.router());
         }
         let app = router.into_make_service_with_connect_info::<SocketAddr>();
         let (stop_workers, stopped) = tokio::sync::watch::channel(false);
@@ -169,6 +174,9 @@ async fn housekeeping(state: web::AppState) {
         }
         if let Err(error) = state.store.purge_webauthn_ceremonies(now).await {
             tracing::warn!(error = %error, "passkey ceremony purge failed");
+        }
+        if let Err(error) = state.store.purge_admin_sessions(now).await {
+            tracing::warn!(error = %error, "console session purge failed");
         }
         if let Err(error) = state.store.purge_password_resets(now).await {
             tracing::warn!(error = %error, "password reset purge failed");

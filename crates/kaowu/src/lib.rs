@@ -1,5 +1,6 @@
 //! The kaowu binary's library: configuration, startup, demo data and benchmarks, shared with the tests.
 
+pub mod admin;
 pub mod app;
 pub mod bench;
 pub mod config;

@@ -26,6 +26,9 @@ enum Command {
     Migrate(ServerArgs),
     /// The photo tool on a file: prints every check and writes the one-inch photo; exits 0 only when it passes.
     Photo(PhotoArgs),
+    /// Console admin accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Benchmarks that print ratios against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -54,6 +57,21 @@ struct PhotoArgs {
     /// The exam year's photo spec (TOML; default the built-in current spec; KAOWU_PHOTO_SPEC).
     #[arg(long, env = "KAOWU_PHOTO_SPEC")]
     spec: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Creates a national (全国) admin — the first one, who then creates province admins in the console.
+    /// Prints a generated password once; the admin adds an authenticator (TOTP) at the first login.
+    CreateNational {
+        #[arg(long)]
+        username: String,
+        /// The name shown in the console and the audit log.
+        #[arg(long, default_value = "全国管理员")]
+        display_name: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -111,18 +129,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = Config::load(&args.sources(), Mode::Demo, &env)?;
             kaowu::telemetry::init(config.log_format, &config.log_filter);
             let store = open_store(&config).await?;
-            kaowu::demo::seed(&store).await.context("seeding demo data")?;
             let simulators = kaowu::app::Simulators::default();
+            kaowu::demo::seed_console(&store, &simulators).await.context("seeding the demo's sites and admins")?;
+            kaowu::demo::seed(&store).await.context("seeding demo data")?;
             kaowu::demo::seed_simulators(&simulators);
             let app = Application::with_store(&config, store, Some(simulators)).await?;
             let address = app.local_addr();
             // Written without println!: a closed stdout (a pipe whose reader left) must not stop the server.
             let banner = format!(
-                "\n  kaowu demo is running: http://{address}/\n  database: {}\n  demo candidate: username {} / password {}\n  CHSI report codes (simulator): {}\n  simulated WeChat (bind, QR login, website login): http://{address}/sim/wechat/phone\n  mini-program login: POST /api/v1/sessions/wechat-miniprogram with a code the phone page's 打开小程序 shows\n  simulated FaceID (face check in 忘记密码 → 人脸识别): pass or fail on the page it opens, under /sim/faceid\n  mini-program 人脸核身 (POST /api/v1/password-recovery/wechat-face/…): pass or fail it on the phone page\n  passkeys (通行密钥) need a domain name: open http://localhost:{port}/ for them\n  press Ctrl-C to stop\n\n",
+                "\n  kaowu demo is running: http://{address}/\n  database: {}\n  demo candidate: username {} / password {}\n  CHSI report codes (simulator): {}\n  simulated WeChat (bind, QR login, website login): http://{address}/sim/wechat/phone\n  mini-program login: POST /api/v1/sessions/wechat-miniprogram with a code the phone page's 打开小程序 shows\n  simulated FaceID (face check in 忘记密码 → 人脸识别): pass or fail on the page it opens, under /sim/faceid\n  mini-program 人脸核身 (POST /api/v1/password-recovery/wechat-face/…): pass or fail it on the phone page\n  passkeys (通行密钥) need a domain name: open http://localhost:{port}/ for them\n  console for exam authorities: http://{address}/admin/login — password {} for {}; the second factor's codes: http://{address}/sim/authenticator\n  press Ctrl-C to stop\n\n",
                 redact(&config.database_url),
                 kaowu::demo::DEMO_USERNAME,
                 kaowu::demo::DEMO_PASSWORD,
                 kaowu::demo::DEMO_CHSI_CODES.iter().map(|(code, what)| format!("{code} ({what})")).collect::<Vec<_>>().join(", "),
+                kaowu::demo::DEMO_ADMIN_PASSWORD,
+                kaowu::demo::DEMO_ADMINS.iter().map(|(username, name, _, _)| format!("{username} ({name})")).collect::<Vec<_>>().join(", "),
                 port = address.port()
             );
             let mut stdout = std::io::stdout();
@@ -134,6 +155,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             kaowu::telemetry::init(config.log_format, &config.log_filter);
             open_store(&config).await?;
             println!("migrations applied to {}", redact(&config.database_url));
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateNational { username, display_name, server }) => {
+            let config = Config::load(&server.sources(), Mode::Serve, &env)?;
+            kaowu::telemetry::init(config.log_format, &config.log_filter);
+            let store = open_store(&config).await?;
+            let password = kaowu::admin::create_national(&store, &username, &display_name).await?;
+            println!("national admin {} created.\nfirst password (shown once): {password}\nlog in at /admin/login and add an authenticator app when asked.", username.trim().to_lowercase());
             Ok(())
         }
         Command::Photo(args) => {

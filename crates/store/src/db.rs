@@ -83,6 +83,43 @@ impl Db {
     pub async fn migrate(&self) -> StoreResult<()> {
         let migrator = sqlx::migrate!("./migrations");
         on_db!(self, pool => migrator.run(pool).await)?;
+        self.guard_audit_log().await
+    }
+
+    /// Makes the audit log append-only in the database itself: an UPDATE or DELETE on it fails, whoever sends
+    /// it. Trigger syntax is the one place the backends differ, so these statements live here (idempotent)
+    /// rather than in the shared migration tree.
+    async fn guard_audit_log(&self) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(pool) => {
+                for action in ["UPDATE", "DELETE"] {
+                    let sql = format!(
+                        "CREATE TRIGGER IF NOT EXISTS audit_log_append_only_{} BEFORE {action} ON audit_log \
+                         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+                        action.to_lowercase()
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+                }
+            }
+            Db::Postgres(pool) => {
+                // Nodes starting together would otherwise replace the function at once ("tuple concurrently updated").
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7306616)").execute(&mut *tx).await?;
+                sqlx::query(
+                    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+                )
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log \
+                     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+                )
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+        }
         Ok(())
     }
 

@@ -4,6 +4,10 @@
 
 mod db;
 pub mod accounts;
+pub mod admins;
+pub mod audit;
+pub mod console;
+pub mod corrections;
 pub mod education;
 pub mod idempotency;
 pub mod identity;
@@ -15,6 +19,7 @@ pub mod photos;
 pub mod pii;
 pub mod recovery;
 pub mod reference;
+pub mod regions;
 pub mod sessions;
 pub mod throttle;
 pub mod wechat;

@@ -85,6 +85,11 @@ impl PiiVault {
         String::from_utf8(plain).map_err(|_| failure())
     }
 
+    /// The id of the key new values are sealed under.
+    pub fn current_key_id(&self) -> &str {
+        &self.current_key_id
+    }
+
     /// Deterministic keyed digest of a canonical value, hex-encoded.
     pub fn blind_index(&self, canonical: &str) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&*self.blind_index_key).expect("HMAC takes any key length");

@@ -97,6 +97,11 @@ pub async fn start_session(
 
 /// A session after a password login: the lockout counter's places go back in the session's own transaction.
 pub async fn start_password_session(state: &AppState, mut verified: crate::flows::login::Verified, channel: &str, client: &Client) -> Result<StartedSession, ApiError> {
+    if state.store.account_locked(&verified.account_id).await? {
+        // The password was right: its check is given back rather than counted as a failure.
+        verified.check.take_back(state).await.map_err(|e| e.into_api(client.lang))?;
+        return Err(locked_by_authority());
+    }
     let started = {
         let release = verified.check.release(&verified.account_id);
         start_session_releasing(state, &verified.account_id, channel, crate::flows::login::LoginMethod::Password, client, &release).await
@@ -115,6 +120,9 @@ async fn start_session_releasing(
     client: &Client,
     release: &store::throttle::Release<'_>,
 ) -> Result<StartedSession, ApiError> {
+    if state.store.account_locked(account_id).await? {
+        return Err(locked_by_authority());
+    }
     let token = random_token();
     let now = now();
     let settings = &state.settings;
@@ -141,6 +149,11 @@ async fn start_session_releasing(
     state.store.create_session(&session, &login, release).await?;
     metrics::counter!("kaowu_sessions_started_total", "channel" => channel.to_string()).increment(1);
     Ok(StartedSession { token, expires_at: (now + settings.session_idle_secs).min(absolute_expires_at) })
+}
+
+/// The refusal of a login to an account an exam authority locked.
+fn locked_by_authority() -> ApiError {
+    ApiError::new(axum::http::StatusCode::FORBIDDEN, "account.locked_by_authority")
 }
 
 /// An API caller with a valid bearer token.

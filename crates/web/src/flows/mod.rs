@@ -1,5 +1,9 @@
 //! The candidate flows, shared by the pages and the JSON API so both enforce exactly the same rules.
 
+pub mod admin_login;
+pub mod console;
+pub mod admins;
+pub mod corrections;
 pub mod education;
 pub mod face_recovery;
 pub mod login;
@@ -33,6 +37,8 @@ pub enum FlowError {
     Upstream(&'static str),
     /// Understood, and refused for the reason its code names (e.g. a WeChat bound to no candidate).
     Refused(&'static str),
+    /// Nothing by that name the caller may see (an admin asking outside their scope gets this too).
+    NotFound,
     Internal(store::StoreError),
 }
 
@@ -79,6 +85,7 @@ impl FlowError {
                 error
             }
             FlowError::Refused(code) => ApiError::new(StatusCode::FORBIDDEN, code),
+            FlowError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "request.not_found"),
             FlowError::Internal(error) => ApiError::internal(error),
         };
         error.in_lang(lang)

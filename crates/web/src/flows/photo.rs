@@ -109,7 +109,7 @@ pub async fn current_photo(state: &AppState, account_id: &str) -> Result<Option<
     }
 }
 
-fn storage_unavailable(error: store::objects::ObjectError) -> FlowError {
+pub(crate) fn storage_unavailable(error: store::objects::ObjectError) -> FlowError {
     tracing::error!(%error, "object storage failed");
     FlowError::Upstream("storage.unavailable")
 }

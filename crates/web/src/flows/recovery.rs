@@ -100,15 +100,25 @@ fn code_hash(code: &str) -> String {
     hex::encode(Sha256::digest(code.as_bytes()))
 }
 
-fn checked_code(code: &str) -> Result<&str, FlowError> {
+/// A reset code in the form its hash was taken of: the 64 hex digits carried by the page after a security answer
+/// or a face check, or the short code a 考点 gave out (typed by the candidate, so read leniently).
+fn checked_code(code: &str) -> Result<String, FlowError> {
     let code = code.trim();
-    if code.len() == 64 && code.bytes().all(|b| b.is_ascii_hexdigit()) { Ok(code) } else { Err(FieldError::new("reset_token", "recovery.code_invalid").into()) }
+    if code.len() == 64 && code.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(code.to_owned());
+    }
+    domain::admin::canonical_authority_code(code).ok_or_else(|| FieldError::new("reset_token", "recovery.code_invalid").into())
+}
+
+/// The hash under which an authority's reset code is stored.
+pub fn authority_code_hash(code: &str) -> Option<String> {
+    domain::admin::canonical_authority_code(code).map(|canonical| code_hash(&canonical))
 }
 
 /// Sets a new password with a reset code: the code works once, every session ends, the account's lock is
 /// lifted (its owner just proved who they are) and the bound WeChat is told.
 pub async fn reset(state: &AppState, code: &str, new: &str, confirm: &str, client: &Client) -> Result<(), FlowError> {
-    let hash = code_hash(checked_code(code)?);
+    let hash = code_hash(&checked_code(code)?);
     let Some((account_id, _method)) = state.store.password_reset(&hash, now()).await? else {
         return Err(FieldError::new("reset_token", "recovery.code_invalid").into());
     };

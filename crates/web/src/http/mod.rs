@@ -2,6 +2,7 @@
 
 pub mod api;
 mod assets;
+mod console;
 mod ops;
 pub mod pages;
 mod wechat;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(pages::router(&state))
+        .merge(console::router())
         .merge(api::router(state.clone()))
         .merge(ops::router())
         .merge(wechat::router())

@@ -66,6 +66,8 @@ struct MePage {
     remaining: usize,
     /// The photo's version (for the `<img>` address) when there is one.
     photo_version: Option<String>,
+    /// The 所在考点 ("1101 北京市东城区考点"), once chosen.
+    site: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -86,6 +88,10 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
     };
     let photo_version = match state.store.photo(&account.id).await {
         Ok(photo) => photo.map(|p| p.sha256[..16].to_owned()),
+        Err(error) => return super::error_page(lang, error.into()),
+    };
+    let site = match state.store.account_site(&account.id).await {
+        Ok(site) => site.map(|s| format!("{} {}", s.code, s.name)),
         Err(error) => return super::error_page(lang, error.into()),
     };
     let (steps, identity) = match (checklist(&state, &account.id).await, identity_state(&state, &account.id).await) {
@@ -123,6 +129,7 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
         checklist,
         remaining,
         photo_version,
+        site,
     };
     ctx.render(StatusCode::OK, page)
 }

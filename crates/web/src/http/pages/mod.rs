@@ -2,6 +2,7 @@
 //! desktop and phone. Forms work without JavaScript; scripts only add the rare-character picker.
 
 pub mod account;
+pub mod corrections;
 pub mod education;
 pub mod me;
 pub mod photo;
@@ -12,6 +13,7 @@ pub mod reauth;
 pub mod recover;
 pub mod security;
 pub mod security_question;
+pub mod site;
 pub mod wechat;
 pub mod wechat_website;
 
@@ -66,6 +68,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/recover/reset", post(recover::set_password))
         .route("/recover/face", get(recover::face_page).post(recover::start_face))
         .route("/recover/face/done", get(recover::face_done))
+        .route("/recover/code", get(recover::code_page))
+        .route("/sites", get(site::list))
+        .route("/me/site", get(site::page).post(site::choose))
+        .route(
+            "/me/corrections",
+            get(corrections::page).post(corrections::submit).layer(axum::extract::DefaultBodyLimit::max(corrections::BODY_LIMIT)),
+        )
         .route("/me/security", get(security::page))
         .route("/me/security-question", get(security_question::page).post(security_question::change))
         .route("/me/security/sessions/end", post(security::end_session))

@@ -19,6 +19,8 @@ enum Step {
     Face { name: String, id_number: String },
     Answer { question: String },
     NewPassword { code: String },
+    /// The code a 考点 handed out, typed by the candidate, with the new password.
+    AuthorityCode { code: String },
 }
 
 #[derive(Template)]
@@ -63,6 +65,8 @@ pub struct RecoverForm {
     reset_token: String,
     new_password: String,
     new_password_confirm: String,
+    /// Present when the code was typed (a 考点's code) rather than carried by the page.
+    typed_code: Option<String>,
 }
 
 pub async fn identify(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<RecoverForm>) -> Response {
@@ -89,6 +93,14 @@ pub async fn check_answer(State(state): State<AppState>, ctx: PageCtx, Form(form
         Ok(code) => render(ctx, StatusCode::OK, Step::NewPassword { code: code.code }, form.login, FormErrors::default()),
         Err(error) => refusal(ctx, Step::Answer { question }, form.login, error),
     }
+}
+
+/// 使用考点发放的重置码: the candidate came to the 考点 with their ID document and was given a code.
+pub async fn code_page(ctx: PageCtx) -> Response {
+    if ctx.session.0.is_some() {
+        return Redirect::to("/me/password").into_response();
+    }
+    render(ctx, StatusCode::OK, Step::AuthorityCode { code: String::new() }, String::new(), FormErrors::default())
 }
 
 /// The cookie holding the secret that ties a face check to the browser that started it.
@@ -171,13 +183,18 @@ pub async fn face_done(State(state): State<AppState>, ctx: PageCtx, axum::extrac
 }
 
 pub async fn set_password(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<RecoverForm>) -> Response {
-    let step = Step::NewPassword { code: form.reset_token.clone() };
+    let typed = form.typed_code.is_some();
+    let step = if typed { Step::AuthorityCode { code: form.reset_token.clone() } } else { Step::NewPassword { code: form.reset_token.clone() } };
     if !ctx.csrf_ok(&form.csrf_token) {
         let errors = FormErrors::general("csrf.invalid", ctx.lang);
         return render(ctx, StatusCode::FORBIDDEN, step, form.login, errors);
     }
     match reset(&state, &form.reset_token, &form.new_password, &form.new_password_confirm, &ctx.client).await {
         Ok(()) => Redirect::to("/login?reset=1").into_response(),
+        Err(FlowError::Invalid(errors)) if typed => {
+            let errors = FormErrors::from(&errors, ctx.lang);
+            render(ctx, StatusCode::UNPROCESSABLE_ENTITY, step, form.login, errors)
+        }
         Err(FlowError::Invalid(errors)) if errors.0.iter().any(|e| e.field == "reset_token") => {
             // The code is spent or has expired: start again.
             let errors = FormErrors::from(&errors, ctx.lang);

@@ -56,7 +56,7 @@ macro_rules! insert_audit {
             "INSERT INTO audit_log (id, at, admin_id, admin_username, admin_role, action, account_id, province_code, \
              site_code, reason, before_state, after_state, client_ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
-        .bind($crate::accounts::new_id())
+        .bind($crate::audit::entry_id())
         .bind(entry.at)
         .bind(entry.admin_id.as_str())
         .bind(entry.admin_username.as_str())
@@ -72,6 +72,13 @@ macro_rules! insert_audit {
     }};
 }
 pub(crate) use insert_audit;
+
+/// An entry's id: the time in microseconds first, so entries written in the same second still list in the
+/// order they were made; random after, so two nodes never collide.
+pub fn entry_id() -> String {
+    let micros = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
+    format!("{micros:020}-{}", &crate::accounts::new_id()[..12])
+}
 
 /// Runs `$body` (statements on `$tx`) and records `$entry` in one transaction; the action and its audit
 /// entry commit together or not at all. Evaluates to `Result<value of $body, sqlx::Error>`.
@@ -111,7 +118,7 @@ impl Store {
              l.before_state, l.after_state, l.client_ip FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id WHERE ",
             in_scope!("l.province_code", "l.site_code"),
             " AND ($3 = '' OR l.admin_username = $3) AND ($4 = '' OR l.account_id = $4 OR a.username = $4) \
-             AND ($5 = '' OR l.action = $5) AND l.at >= $6 AND l.at < $7 ORDER BY l.at DESC, l.id LIMIT $8"
+             AND ($5 = '' OR l.action = $5) AND l.at >= $6 AND l.at < $7 ORDER BY l.at DESC, l.id DESC LIMIT $8"
         );
         let (kind, code) = scope.filter();
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, AuditRecord>(SQL)

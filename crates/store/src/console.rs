@@ -192,18 +192,25 @@ impl Store {
     /// An authority's lock: the account cannot log in and its sessions end. False when it was locked already.
     pub async fn lock_account(&self, candidate: &CandidateInScope, entry: &AuditEntry) -> StoreResult<bool> {
         let id = candidate.account.id.as_str();
-        Ok(audited!(self, entry, tx => {
+        let result = audited!(self, entry, tx => {
             let changed = sqlx::query("UPDATE accounts SET locked_at = $2 WHERE id = $1 AND locked_at IS NULL").bind(id).bind(entry.at).execute(&mut *tx).await?.rows_affected();
+            if changed == 0 {
+                return Err(sqlx::Error::RowNotFound);
+            }
             sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
-            changed > 0
-        })?)
+        });
+        changed_or_not(result)
     }
 
     pub async fn unlock_account(&self, candidate: &CandidateInScope, entry: &AuditEntry) -> StoreResult<bool> {
         let id = candidate.account.id.as_str();
-        Ok(audited!(self, entry, tx => {
-            sqlx::query("UPDATE accounts SET locked_at = NULL WHERE id = $1 AND locked_at IS NOT NULL").bind(id).execute(&mut *tx).await?.rows_affected() > 0
-        })?)
+        let result = audited!(self, entry, tx => {
+            let changed = sqlx::query("UPDATE accounts SET locked_at = NULL WHERE id = $1 AND locked_at IS NOT NULL").bind(id).execute(&mut *tx).await?.rows_affected();
+            if changed == 0 {
+                return Err(sqlx::Error::RowNotFound);
+            }
+        });
+        changed_or_not(result)
     }
 
     /// Whether an authority locked the account (logins refuse it).
@@ -284,10 +291,25 @@ impl Store {
     /// Puts a dead job about a candidate in scope back in the queue.
     pub async fn retry_dead_job_audited(&self, candidate: &CandidateInScope, job_id: &str, entry: &AuditEntry) -> StoreResult<bool> {
         let subject = candidate.account.id.as_str();
-        Ok(audited!(self, entry, tx => {
-            sqlx::query("UPDATE jobs SET state = 'queued', attempts = 0, run_after = $3, updated_at = $3 WHERE id = $1 AND subject = $2 AND state = 'dead'")
-                .bind(job_id).bind(subject).bind(entry.at).execute(&mut *tx).await?.rows_affected() > 0
-        })?)
+        let result = audited!(self, entry, tx => {
+            let changed = sqlx::query("UPDATE jobs SET state = 'queued', attempts = 0, run_after = $3, updated_at = $3 WHERE id = $1 AND subject = $2 AND state = 'dead'")
+                .bind(job_id).bind(subject).bind(entry.at).execute(&mut *tx).await?.rows_affected();
+            if changed == 0 {
+                // Not this candidate's dead job: nothing happened, so nothing is recorded either.
+                return Err(sqlx::Error::RowNotFound);
+            }
+        });
+        changed_or_not(result)
+    }
+}
+
+/// The outcome of an audited change whose body gave up with `RowNotFound` when there was nothing to change
+/// (rolling back its audit entry too): whether it changed anything.
+pub(crate) fn changed_or_not(result: Result<(), sqlx::Error>) -> StoreResult<bool> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(sqlx::Error::RowNotFound) => Ok(false),
+        Err(error) => Err(error.into()),
     }
 }
 

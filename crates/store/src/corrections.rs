@@ -167,8 +167,11 @@ impl Store {
 
     /// Rejects a pending request; false when it was no longer pending.
     pub async fn reject_correction(&self, request: &Correction, admin_id: &str, reason: &str, entry: &AuditEntry) -> StoreResult<bool> {
-        Ok(audited!(self, entry, tx => {
-            decide_sql(&request.id, "rejected", admin_id, reason, entry.at).execute(&mut *tx).await?.rows_affected() > 0
-        })?)
+        let result = audited!(self, entry, tx => {
+            if decide_sql(&request.id, "rejected", admin_id, reason, entry.at).execute(&mut *tx).await?.rows_affected() == 0 {
+                return Err(sqlx::Error::RowNotFound);
+            }
+        });
+        crate::console::changed_or_not(result)
     }
 }

@@ -70,6 +70,7 @@ pub async fn login(State(state): State<AppState>, ctx: PageCtx, Form(form): Form
                 let jar = ctx.jar.add(cookie(SESSION_COOKIE, session.token, ctx.secure_cookies));
                 (jar, Redirect::to("/me")).into_response()
             }
+            Err(error) if error.status.is_client_error() => failed(ctx, error.status, error.code(), form.login),
             Err(error) => super::error_page(lang, error),
         },
         Err(FlowError::Invalid(_)) => failed(ctx, StatusCode::UNPROCESSABLE_ENTITY, "login.required", form.login),

@@ -19,6 +19,7 @@ on_both_databases!(
     the_audit_log_cannot_be_changed,
     a_correction_request_from_form_to_decision,
     admins_create_the_level_below,
+    forgotten_passwords_are_sent_to_the_candidates_site,
 );
 
 const ADMIN_PASSWORD: &str = "Console!Pass2026";
@@ -253,6 +254,8 @@ async fn every_endpoint_keeps_to_the_admins_region(backend: Backend) {
     assert!(site_admin.get(&app, "/admin/jobs").await.1.contains("data-testid=\"no-jobs\""));
     assert!(site_admin.get(&app, "/admin").await.1.contains("data-testid=\"candidate-count\">1<"));
     assert_eq!(site_admin.get(&app, "/admin/admins").await.0, 404, "site admins create nobody");
+    assert_eq!(site_admin.post(&app, "/admin/sites", &[("code", "1109"), ("name", "x"), ("address", "x"), ("phone", "x")]).await.0, 403);
+    assert_eq!(site_admin.post(&app, "/admin/admins", &[("username", "sneaky"), ("display_name", "x"), ("region", "1101")]).await.0, 403);
 
     let province = Console::log_in(&app, "beijing").await;
     let (_, list) = province.get(&app, "/admin/candidates").await;
@@ -265,6 +268,19 @@ async fn every_endpoint_keeps_to_the_admins_region(backend: Backend) {
     let nation = Console::log_in(&app, "nation").await;
     let (_, list) = nation.get(&app, "/admin/candidates").await;
     assert!([&w.a.1, &w.a2.1, &b_username, &w.c.1].iter().all(|u| list.contains(u.as_str())), "national search");
+    // The other filters: a name's beginning, the verification state, the registration date, the username.
+    let (_, by_name) = nation.get(&app, "/admin/candidates?name=%E7%94%B2").await;
+    assert!(by_name.contains(&w.a.1) && by_name.contains(&w.a2.1) && !by_name.contains(&b_username), "甲…");
+    app.store.set_identity_check(&b, "passed", Some("0"), None, web::state::now()).await.unwrap();
+    let (_, passed) = nation.get(&app, "/admin/candidates?state=passed").await;
+    assert!(passed.contains(&b_username) && !passed.contains(&w.a.1), "核验通过 only");
+    let today = time_today();
+    let (_, today_list) = nation.get(&app, &format!("/admin/candidates?from={today}&to={today}")).await;
+    assert!(today_list.contains(&b_username), "registered today");
+    let (_, tomorrow) = nation.get(&app, "/admin/candidates?from=2999-01-01").await;
+    assert!(tomorrow.contains("data-testid=\"no-results\""));
+    let (_, one) = nation.get(&app, &format!("/admin/candidates?username={}", w.c.1.to_uppercase())).await;
+    assert!(one.contains(&w.c.1) && !one.contains(&w.a.1), "usernames match whatever their case");
     assert_eq!(nation.post(&app, &format!("/admin/candidates/{b}/lock"), &reason).await.0, 303);
     assert!(nation.get(&app, "/admin/audit").await.1.contains(&b_username));
     assert!(!site_admin.get(&app, "/admin/audit").await.1.contains(&b_username));
@@ -380,6 +396,13 @@ async fn every_action_does_what_it_says_and_is_audited(backend: Backend) {
     let (before, after) = (correction.before_state.clone().unwrap(), correction.after_state.clone().unwrap());
     assert!(before.contains("甲一") && after.contains("甲𠀀"), "{before} → {after}");
     assert!(before.contains(&domain::id_number::mask_id_number(&a_id_number)) && after.contains(&domain::id_number::mask_id_number(&new_number)));
+    // The log page filters by action, admin, candidate and time.
+    let (_, locks) = admin.get(&app, &format!("/admin/audit?action=candidate.lock&admin=site_1101&candidate={a_username}")).await;
+    assert!(locks.contains("疑似他人冒用") && !locks.contains("已核实为本人"), "only the lock");
+    let (_, future) = admin.get(&app, "/admin/audit?from=2999-01-01").await;
+    assert!(future.contains("没有记录"));
+    let (_, other_admin) = admin.get(&app, "/admin/audit?admin=nation").await;
+    assert!(other_admin.contains("没有记录"));
     let export = admin.get(&app, "/admin/audit.csv").await.1;
     for entry in &entries {
         for text in [&entry.before_state, &entry.after_state].into_iter().flatten() {
@@ -417,9 +440,19 @@ fn correction_form(csrf: &str, name: &str, id_number: &str, reason: &str, attach
 }
 
 async fn a_correction_request_from_form_to_decision(backend: Backend) {
-    let app = spawn(backend).await;
+    let settings = [
+        ("job_workers", "0"),
+        ("wechat_appid", kaowu::config::DEMO_WECHAT_APPID),
+        ("wechat_secret", kaowu::config::DEMO_WECHAT_SECRET),
+        ("wechat_token", "test-token"),
+        ("wechat_mode", "plain"),
+        ("wechat_template_security", "TPL_SECURITY"),
+    ];
+    let settings = settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let app = support::spawn_app_with(backend, support::Options { settings }).await;
     let w = world(&app).await;
     let (account, username, id_number) = candidate(&app, "李四", None).await;
+    app.store.bind_wechat(&account, "openid-of-li", web::state::now()).await.unwrap();
     let browser = support::browser();
     assert_eq!(support::log_in(&app, &browser, &username, support::PASSWORD).await, 303);
     let page = browser.get(app.url("/me/corrections")).send().await.unwrap().text().await.unwrap();
@@ -470,6 +503,7 @@ async fn a_correction_request_from_form_to_decision(backend: Backend) {
     // The candidate sees it, their identity is corrected and checked again.
     let mine = browser.get(app.url("/me/corrections")).send().await.unwrap().text().await.unwrap();
     assert!(mine.contains("已通过，信息已更正"));
+    assert!(support::security_notice_sent(&app, "openid-of-li", "注册信息修改申请已通过").await, "told through WeChat");
     let me = browser.get(app.url("/me")).send().await.unwrap().text().await.unwrap();
     assert!(me.contains("李肆") && me.contains(&domain::id_number::mask_id_number(&new_number)));
     assert_eq!(app.store.identity_check(&account).await.unwrap().unwrap().state, "pending", "checked again");
@@ -507,4 +541,54 @@ async fn admins_create_the_level_below(backend: Backend) {
     let actions: Vec<String> = app.store.search_audit(&Scope::National, &store::audit::AuditFilter { action: Some("admin.create".into()), ..Default::default() }, 10).await.unwrap().into_iter().map(|e| e.admin_username).collect();
     assert_eq!(actions, ["beijing", "nation"]);
     app.shutdown().await;
+}
+
+/// The site named on the question step of 忘记密码, for an identifier typed there.
+async fn site_named_for(app: &TestApp, identifier: &str) -> Option<String> {
+    let browser = support::browser();
+    let html = browser.get(app.url("/recover")).send().await.unwrap().text().await.unwrap();
+    let csrf = support::hidden_value(&html, "csrf_token");
+    let page = browser.post(app.url("/recover")).form(&[("csrf_token", csrf.as_str()), ("login", identifier)]).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"security-question\""), "the question step");
+    page.split("data-testid=\"site-to-contact\">").nth(1).map(|rest| rest.split("</p>").next().unwrap().to_owned())
+}
+
+async fn forgotten_passwords_are_sent_to_the_candidates_site(backend: Backend) {
+    let app = spawn(backend).await;
+    let w = world(&app).await;
+    // The candidate's own 所在考点, by username or ID number, with address and phone.
+    let by_username = site_named_for(&app, &w.b.1).await.expect("a site is named");
+    assert!(by_username.contains("3101 考点") && by_username.contains("010-1"), "{by_username}");
+    assert_eq!(site_named_for(&app, &w.b.2).await, Some(by_username));
+    assert_eq!(site_named_for(&app, &w.c.1).await, None, "no site chosen: the page points to the directory");
+    // Someone typing identifiers learns nothing: an unknown one gets a site (or none) all the same, the same
+    // one every time.
+    let mut named = 0;
+    for n in 0..8 {
+        let unknown = format!("nobody_{n}");
+        let first = site_named_for(&app, &unknown).await;
+        assert_eq!(site_named_for(&app, &unknown).await, first, "stable for {unknown}");
+        named += usize::from(first.is_some());
+    }
+    assert!(named > 0, "decoys name sites too");
+    let directory = support::browser().get(app.url("/sites")).send().await.unwrap().text().await.unwrap();
+    assert!(["1101 考点", "1102 考点", "3101 考点"].iter().all(|s| directory.contains(s)));
+    app.shutdown().await;
+}
+
+/// Today's date in Beijing, as the search form's date fields send it.
+fn time_today() -> String {
+    let beijing = web::state::now() + 8 * 3600;
+    let days = beijing.div_euclid(86400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }

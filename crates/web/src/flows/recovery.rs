@@ -48,6 +48,22 @@ pub async fn question_for(state: &AppState, identifier: &str) -> Result<String, 
     })
 }
 
+/// The 考点 to go to in person when neither the question nor a face check works: the account's 所在考点 (or
+/// none, if never chosen). An identifier that names no account gets a decoy, picked like the decoy question
+/// (stable, keyed) from the sites and "none", so the answer does not tell whether the account exists.
+pub async fn site_to_contact(state: &AppState, identifier: &str) -> Result<Option<store::regions::Site>, FlowError> {
+    let identifier = checked_identifier(identifier)?;
+    Ok(match subject(state, identifier).await? {
+        Some(found) => state.store.account_site(&found.id).await?,
+        None => {
+            let sites = state.store.sites().await?;
+            let digest = state.store.vault().blind_index(&format!("decoy-site:{}", IdNumber::lookup_form(identifier)));
+            let pick = digest.bytes().fold(0usize, |acc, b| acc.wrapping_mul(31).wrapping_add(b as usize));
+            sites.get(pick % (sites.len() + 1)).cloned()
+        }
+    })
+}
+
 /// A one-time code that lets its holder set a new password; only the hash is stored.
 pub struct ResetCode {
     pub code: String,

@@ -3,7 +3,7 @@
 
 use super::{Chrome, FormErrors, PageCtx};
 use crate::flows::FlowError;
-use crate::flows::recovery::{answer, question_for, reset};
+use crate::flows::recovery::{answer, question_for, reset, site_to_contact};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -30,15 +30,25 @@ struct RecoverPage {
     step: Step,
     login: String,
     errors: FormErrors,
+    /// On the question step: the 考点 to go to if the question cannot be answered.
+    site: Option<store::regions::Site>,
 }
 
 fn render(ctx: PageCtx, status: StatusCode, step: Step, login: String, errors: FormErrors) -> Response {
+    render_with_site(ctx, status, step, login, errors, None)
+}
+
+fn render_with_site(ctx: PageCtx, status: StatusCode, step: Step, login: String, errors: FormErrors, site: Option<store::regions::Site>) -> Response {
     let c = ctx.chrome("找回密码", "Reset your password");
-    ctx.render(status, RecoverPage { c, step, login, errors })
+    ctx.render(status, RecoverPage { c, step, login, errors, site })
 }
 
 /// A refusal shown on the current step: field errors beside their fields, the rest above the form.
 fn refusal(ctx: PageCtx, step: Step, login: String, error: FlowError) -> Response {
+    refusal_with_site(ctx, step, login, error, None)
+}
+
+fn refusal_with_site(ctx: PageCtx, step: Step, login: String, error: FlowError, site: Option<store::regions::Site>) -> Response {
     let lang = ctx.lang;
     let (status, errors) = match error {
         FlowError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::from(&errors, lang)),
@@ -46,7 +56,7 @@ fn refusal(ctx: PageCtx, step: Step, login: String, error: FlowError) -> Respons
         locked @ FlowError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, FormErrors::refusal(locked, lang)),
         other => return super::error_page(lang, other.into_api(lang)),
     };
-    render(ctx, status, step, login, errors)
+    render_with_site(ctx, status, step, login, errors, site)
 }
 
 pub async fn page(ctx: PageCtx) -> Response {
@@ -74,15 +84,15 @@ pub async fn identify(State(state): State<AppState>, ctx: PageCtx, Form(form): F
         let errors = FormErrors::general("csrf.invalid", ctx.lang);
         return render(ctx, StatusCode::FORBIDDEN, Step::Identify, form.login, errors);
     }
-    match question_for(&state, &form.login).await {
-        Ok(question) => render(ctx, StatusCode::OK, Step::Answer { question }, form.login.trim().to_owned(), FormErrors::default()),
+    match tokio::try_join!(question_for(&state, &form.login), site_to_contact(&state, &form.login)) {
+        Ok((question, site)) => render_with_site(ctx, StatusCode::OK, Step::Answer { question }, form.login.trim().to_owned(), FormErrors::default(), site),
         Err(error) => refusal(ctx, Step::Identify, form.login, error),
     }
 }
 
 pub async fn check_answer(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<RecoverForm>) -> Response {
-    let question = match question_for(&state, &form.login).await {
-        Ok(question) => question,
+    let (question, site) = match tokio::try_join!(question_for(&state, &form.login), site_to_contact(&state, &form.login)) {
+        Ok(found) => found,
         Err(error) => return refusal(ctx, Step::Identify, form.login, error),
     };
     if !ctx.csrf_ok(&form.csrf_token) {
@@ -91,7 +101,7 @@ pub async fn check_answer(State(state): State<AppState>, ctx: PageCtx, Form(form
     }
     match answer(&state, &form.login, &form.answer, &ctx.client).await {
         Ok(code) => render(ctx, StatusCode::OK, Step::NewPassword { code: code.code }, form.login, FormErrors::default()),
-        Err(error) => refusal(ctx, Step::Answer { question }, form.login, error),
+        Err(error) => refusal_with_site(ctx, Step::Answer { question }, form.login, error, site),
     }
 }
 

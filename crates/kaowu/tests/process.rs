@@ -165,6 +165,23 @@ fn migrate_applies_and_is_idempotent() {
     assert!(dir.path().join("kaowu.db").exists());
 }
 
+#[test]
+fn the_first_national_admin_comes_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |username: &str| {
+        Command::new(BIN).args(["admin", "create-national", "--username", username, "--data-dir"]).arg(dir.path()).env("KAOWU_LOG_FORMAT", "json").output().unwrap()
+    };
+    let output = create("Head_Office");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("national admin head_office created"), "{stdout}");
+    let password = stdout.lines().find_map(|l| l.strip_prefix("first password (shown once): ")).expect("the password is printed");
+    assert!(password.len() >= 20);
+    let again = create("head_office");
+    assert!(!again.status.success(), "a second admin of that name is refused");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_runs_on_postgres_through_the_environment() {
     let admin_url = support::postgres_admin_url();

@@ -196,7 +196,12 @@ async fn render_detail(state: &AppState, ctx: AdminCtx, account_id: &str, mut ou
         wechat: wechat.map(|(_, bound_at)| beijing_time(bound_at)),
         history: events
             .into_iter()
-            .map(|e| EventRow { at: beijing_time(e.at), method: e.method, outcome: e.outcome, ip: e.client_ip.unwrap_or_default() })
+            .map(|e| EventRow {
+                at: beijing_time(e.at),
+                method: crate::http::pages::security::method_name(&e.method, lang),
+                outcome: crate::http::pages::security::outcome_name(&e.outcome, lang),
+                ip: e.client_ip.unwrap_or_default(),
+            })
             .collect(),
         outcome,
         identity_form,

@@ -49,7 +49,7 @@ fn channel_name(channel: &str, lang: Lang) -> String {
     .to_owned()
 }
 
-fn method_name(method: &str, lang: Lang) -> String {
+pub(crate) fn method_name(method: &str, lang: Lang) -> String {
     match method {
         "password" => lang.pick("密码", "Password"),
         "registration" => lang.pick("注册后自动登录", "After registering"),
@@ -67,7 +67,7 @@ fn method_name(method: &str, lang: Lang) -> String {
     .to_owned()
 }
 
-fn outcome_name(outcome: &str, lang: Lang) -> String {
+pub(crate) fn outcome_name(outcome: &str, lang: Lang) -> String {
     match outcome {
         "ok" => lang.pick("成功", "Succeeded"),
         "locked" => lang.pick("已锁定，被拒绝", "Refused: locked"),

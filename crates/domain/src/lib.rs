@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod correction;
 pub mod education;
+pub mod exam_plan;
 pub mod error;
 pub mod id_number;
 pub mod identity_check;

@@ -6,4 +6,5 @@ pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod photo_tool;
+pub mod plan;
 pub mod telemetry;

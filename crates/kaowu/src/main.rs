@@ -29,6 +29,9 @@ enum Command {
     /// Console admin accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Load reference data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Benchmarks that print ratios against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -69,6 +72,21 @@ enum AdminCommand {
         /// The name shown in the console and the audit log.
         #[arg(long, default_value = "全国管理员")]
         display_name: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// An exam year's plan (exams, specialties, 考区 and 考点, windows, fees, eligibility rules) from YAML or
+    /// CSV. Checked whole first: on any problem every problem is printed with its line and nothing is applied.
+    Plan {
+        /// The plan file (.yaml, .yml or .csv).
+        file: PathBuf,
+        /// Why, for the audit log.
+        #[arg(long, default_value = "导入考试计划")]
+        reason: String,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -131,6 +149,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             let simulators = kaowu::app::Simulators::default();
             kaowu::demo::seed_console(&store, &simulators).await.context("seeding the demo's sites and admins")?;
+            kaowu::plan::seed_demo_plan(&store).await.context("loading the demo's exam plan")?;
             kaowu::demo::seed(&store).await.context("seeding demo data")?;
             kaowu::demo::seed_simulators(&simulators);
             let app = Application::with_store(&config, store, Some(simulators)).await?;
@@ -164,6 +183,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = kaowu::admin::create_national(&store, &username, &display_name).await?;
             println!("national admin {} created.\nfirst password (shown once): {password}\nlog in at /admin/login and add an authenticator app when asked.", username.trim().to_lowercase());
             Ok(())
+        }
+        Command::Import(ImportCommand::Plan { file, reason, server }) => {
+            let config = Config::load(&server.sources(), Mode::Serve, &env)?;
+            kaowu::telemetry::init(config.log_format, &config.log_filter);
+            let store = open_store(&config).await?;
+            match kaowu::plan::import_file(&store, &file, &reason).await? {
+                Ok((revision, plan)) => {
+                    println!(
+                        "exam plan {} imported as revision {revision}: {} exams, {} specialties, {} 考区, {} 考点, {} windows, {} fee lines, {} eligibility lines",
+                        plan.exam_year, plan.exams.len(), plan.specialties.len(), plan.provinces.len(), plan.sites.len(), plan.windows.len(), plan.fees.len(), plan.eligibility.len()
+                    );
+                    Ok(())
+                }
+                Err(problems) => {
+                    for problem in &problems {
+                        eprintln!("{problem}");
+                    }
+                    eprintln!("{} problem(s); nothing was imported", problems.len());
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Photo(args) => {
             let passed = kaowu::photo_tool::run(&args.input, args.output, args.spec.as_deref(), &mut std::io::stdout())?;

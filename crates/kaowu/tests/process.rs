@@ -322,3 +322,31 @@ async fn two_worker_processes_finish_every_check_though_one_is_killed() {
     assert!(survivor.wait().unwrap().success(), "the worker stops cleanly on SIGTERM");
     assert!(server.terminate().success());
 }
+
+#[test]
+fn import_plan_prints_every_problem_with_its_line_and_applies_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let import = |file: &std::path::Path| Command::new(BIN).args(["import", "plan"]).arg(file).arg("--data-dir").arg(dir.path()).env("KAOWU_LOG_FORMAT", "json").output().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let good = kaowu::plan::render_demo_plan(now);
+    let bad = good.replacen("mode: paper", "mode: pen", 1).replacen("yuan: 65", "yuan: lots", 1);
+    let bad_path = dir.path().join("plan-bad.yaml");
+    std::fs::write(&bad_path, &bad).unwrap();
+    let output = import(&bad_path);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for needle in ["mode: pen", "yuan: lots"] {
+        let line = bad.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        assert!(stderr.contains(&format!("plan-bad.yaml:{line}:")), "line {line} named in: {stderr}");
+    }
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+
+    let good_path = dir.path().join("plan.yml");
+    std::fs::write(&good_path, &good).unwrap();
+    let output = import(&good_path);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("imported as revision 1") && stdout.contains("11 specialties"), "{stdout}");
+    let output = import(&good_path);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("imported as revision 2"));
+}

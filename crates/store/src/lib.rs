@@ -9,6 +9,7 @@ pub mod audit;
 pub mod console;
 pub mod corrections;
 pub mod education;
+pub mod exam_plans;
 pub mod idempotency;
 pub mod identity;
 pub mod jobs;

@@ -10,6 +10,7 @@ pub mod login;
 pub mod passkeys;
 pub mod password;
 pub mod photo;
+pub mod plans;
 pub mod recovery;
 pub mod registration;
 pub mod security;

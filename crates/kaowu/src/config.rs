@@ -46,6 +46,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("wechat_encoding_aes_key", "the 43-character EncodingAESKey (compatible and safe modes)"),
     ("wechat_mode", "plain, compatible or safe (default safe)"),
     ("wechat_template_security", "template id of the security notice (binding, unbinding, password change); unset sends none"),
+    ("wechat_template_application", "template id of the exam-application notice (submitted, approved, rejected, more needed); unset sends none"),
     ("wechat_api_base", "WeChat API address (default https://api.weixin.qq.com; demo: its simulator)"),
     ("wechat_web_appid", "AppID of the open-platform 网站应用 for website QR login (unset: no website login)"),
     ("wechat_web_secret", "AppSecret of that website app"),
@@ -303,6 +304,7 @@ pub const DEMO_WECHAT_TOKEN: &str = "kaowu-demo-token";
 pub const DEMO_WECHAT_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 pub const DEMO_WECHAT_SECRET: &str = "kaowu-demo-secret";
 pub const DEMO_SECURITY_TEMPLATE: &str = "kaowu-demo-security-notice";
+pub const DEMO_APPLICATION_TEMPLATE: &str = "kaowu-demo-application-notice";
 /// The demo's Tencent Cloud API key for its FaceID simulator (not a real key).
 pub const DEMO_FACEID_SECRET_ID: &str = "AKIDkaowuDemo00000000000000000000000";
 pub const DEMO_FACEID_SECRET_KEY: &str = "kaowu-demo-faceid-secret-key-0000";
@@ -352,6 +354,7 @@ fn wechat_settings<'a>(get: impl Fn(&str) -> Option<&'a str>, demo: bool) -> any
         mode,
         api_base: get("wechat_api_base").unwrap_or("https://api.weixin.qq.com").to_owned(),
         security_template: get("wechat_template_security").map(str::to_owned).or_else(|| demo.then(|| DEMO_SECURITY_TEMPLATE.to_owned())),
+        application_template: get("wechat_template_application").map(str::to_owned).or_else(|| demo.then(|| DEMO_APPLICATION_TEMPLATE.to_owned())),
         website: wechat_app(&get, "wechat_web", demo.then_some((DEMO_WECHAT_WEB_APPID, DEMO_WECHAT_WEB_SECRET)))?,
         mini_program: wechat_app(&get, "wechat_miniprogram", demo.then_some((DEMO_WECHAT_MINI_APPID, DEMO_WECHAT_MINI_SECRET)))?,
         open_base: get("wechat_open_base").unwrap_or("https://open.weixin.qq.com").to_owned(),

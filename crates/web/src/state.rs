@@ -61,6 +61,8 @@ pub struct WechatSettings {
     pub api_base: String,
     /// The template (模板消息) for security notices — binding, unbinding, password changes; none sends nothing.
     pub security_template: Option<String>,
+    /// The template of exam-application notices (state changes).
+    pub application_template: Option<String>,
     /// The open-platform 网站应用 for website QR login (qrconnect), if any.
     pub website: Option<WechatApp>,
     /// The mini-program whose `wx.login()` codes log candidates in, if any.

@@ -271,3 +271,22 @@ fn a_stored_plan_reads_back_the_same() {
     let json = serde_json::to_string(&plan).unwrap();
     assert_eq!(serde_json::from_str::<ExamPlan>(&json).unwrap(), plan);
 }
+
+#[test]
+fn applications_move_only_inside_their_windows() {
+    use crate::application::{ApplicationState::*, Transition::*, check_transition};
+    let plan = plan();
+    let (opens, closes) = (beijing("2026-12-03 08:00"), beijing("2026-12-16 17:00"));
+    assert_eq!(check_transition(&plan, "11", Draft, Submit, opens - 1), Err("application.window_closed"));
+    assert_eq!(check_transition(&plan, "11", Draft, Submit, opens), Ok(Submitted));
+    assert_eq!(check_transition(&plan, "11", Submitted, Withdraw, closes - 1), Ok(Withdrawn));
+    assert_eq!(check_transition(&plan, "11", Submitted, Withdraw, closes), Err("application.window_closed"));
+    // A supplement is handed in during review, after applications have closed.
+    let review_closes = beijing("2027-01-10 17:00");
+    assert_eq!(check_transition(&plan, "11", NeedsSupplement, Submit, closes + 3600), Ok(Submitted));
+    assert_eq!(check_transition(&plan, "11", Submitted, Approve, review_closes - 1), Ok(Approved));
+    assert_eq!(check_transition(&plan, "11", Submitted, Approve, review_closes), Err("application.review_window_closed"));
+    assert_eq!(check_transition(&plan, "11", Approved, Reject, opens), Err("application.transition_not_allowed"));
+    // 上海's own window.
+    assert_eq!(check_transition(&plan, "31", Draft, Submit, beijing("2026-12-04 12:00")), Err("application.window_closed"));
+}

@@ -79,6 +79,7 @@ pub async fn spawn_app_with_wechat(backend: Backend) -> TestApp {
         ("wechat_token", "test-token"),
         ("wechat_mode", "plain"),
         ("wechat_template_security", "TPL_SECURITY"),
+        ("wechat_template_application", "TPL_APPLICATION"),
     ];
     spawn_app_with(backend, Options { settings: settings.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }).await
 }
@@ -342,4 +343,31 @@ pub mod photos {
         samples::add_noise(&mut pair, 3, 2);
         samples::jpeg(&pair, 92)
     }
+}
+
+/// A registered candidate with every step of the application checklist done: an education record (through the
+/// API), a photo on file, a bound WeChat that follows the account, and a passed identity check. Returns the
+/// bearer token, the account id and the WeChat openid.
+pub async fn ready_candidate(app: &TestApp, education_level: &str) -> (String, String, String) {
+    let username = unique_username();
+    let token = app.register(&registration(&username, "报名考生", &unique_resident_id())).await;
+    let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
+    let account_id = me["account_id"].as_str().unwrap().to_string();
+    let education = json!({"level": education_level, "school": "首都医科大学", "major": "护理学", "enrolled_on": "2012-09", "graduated_on": "2016-07"});
+    let response = app.client.post(app.url("/api/v1/me/education")).bearer_auth(&token).json(&education).send().await.unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let photo = store::photos::NewPhoto { object_key: format!("photos/{account_id}"), sha256: "0".repeat(64), byte_size: 20_000, source_width: 295, source_height: 413 };
+    app.store.replace_photo(&account_id, &photo, web::state::now()).await.unwrap();
+    let openid = format!("o{}", &account_id[..16]);
+    app.store.bind_wechat(&account_id, &openid, web::state::now()).await.unwrap();
+    app.store.set_wechat_following(&openid, true, web::state::now()).await.unwrap();
+    app.store.set_identity_check(&account_id, "passed", Some("0"), None, web::state::now()).await.unwrap();
+    (token, account_id, openid)
+}
+
+/// Loads the demo's exam plan (next exam year, windows open today); returns the exam year.
+pub async fn load_demo_plan(app: &TestApp) -> u16 {
+    let entry = store::audit::AuditEntry { admin_id: "system".into(), admin_username: "test".into(), admin_role: "national".into(), reason: "test".into(), at: web::state::now(), ..Default::default() };
+    let (_, plan) = web::flows::plans::import(&app.store, &kaowu::plan::render_demo_plan(web::state::now()), domain::exam_plan::PlanFormat::Yaml, entry).await.expect("demo plan");
+    plan.exam_year
 }

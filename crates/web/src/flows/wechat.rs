@@ -184,10 +184,25 @@ pub async fn bound_and_following(state: &AppState, account_id: &str) -> Result<(
 /// Sends a security notice (模板消息) to `openid` in the background: the callback must answer within 5 s, and a
 /// notice that cannot be sent is logged, never a reason to undo what happened.
 pub fn notify_security(state: &AppState, openid: &str, event: &str, detail: &str) {
-    let Some(template) = state.settings.wechat.as_ref().and_then(|w| w.security_template.clone()) else { return };
+    let template = state.settings.wechat.as_ref().and_then(|w| w.security_template.clone());
+    send_notice(state, template, openid, "考生管理平台账号安全提醒", event, detail);
+}
+
+/// Tells the candidate's bound WeChat, if any, that their exam application changed state.
+pub async fn notify_application(state: &AppState, account_id: &str, event: &str, detail: &str) {
+    let template = state.settings.wechat.as_ref().and_then(|w| w.application_template.clone());
+    match state.store.wechat_binding(account_id).await {
+        Ok(Some((openid, _))) => send_notice(state, template, &openid, "考试报名状态通知", event, detail),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "binding not read for an application notice"),
+    }
+}
+
+fn send_notice(state: &AppState, template: Option<String>, openid: &str, title: &str, event: &str, detail: &str) {
+    let Some(template) = template else { return };
     let (state, openid) = (state.clone(), openid.to_owned());
     let data = serde_json::json!({
-        "first": {"value": "考生管理平台账号安全提醒"},
+        "first": {"value": title},
         "keyword1": {"value": event},
         "keyword2": {"value": crate::state::beijing_time(now())},
         "remark": {"value": detail},
@@ -200,7 +215,7 @@ pub fn notify_security(state: &AppState, openid: &str, event: &str, detail: &str
             })
             .await;
         if let Err(error) = sent {
-            tracing::warn!(?error, "security notice not sent");
+            tracing::warn!(?error, "WeChat notice not sent");
         }
     });
 }

@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1, for the mini-program and mobile clients; documented in OpenAPI 3.1.
 
 pub mod accounts;
+pub mod applications;
 pub mod education;
 pub mod idempotency;
 pub mod json;
@@ -51,6 +52,16 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         passkeys::remove,
         passkeys::login_options,
         passkeys::login,
+        applications::plan,
+        applications::list,
+        applications::create,
+        applications::show,
+        applications::edit,
+        applications::confirm_photo,
+        applications::add_file,
+        applications::remove_file,
+        applications::submit,
+        applications::withdraw,
     ),
     modifiers(&BearerAuth)
 )]
@@ -94,6 +105,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/me/security-question", put(accounts::change_security_question))
         .route("/api/v1/me/passkeys", post(passkeys::add))
         .route("/api/v1/me/passkeys/registration-options", post(passkeys::registration_options))
+        .route("/api/v1/me/applications", post(applications::create))
+        .route("/api/v1/me/applications/{id}", put(applications::edit))
+        .route("/api/v1/me/applications/{id}/photo-confirmation", post(applications::confirm_photo))
+        .route("/api/v1/me/applications/{id}/submission", post(applications::submit))
+        .route("/api/v1/me/applications/{id}/withdrawal", post(applications::withdraw))
         .route_layer(idempotent())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::sessions::require_api_session));
     // Photo uploads are read with the spec's own cap (a little more for multipart framing); PUT replaces, so
@@ -102,8 +118,16 @@ pub fn router(state: AppState) -> Router<AppState> {
     let photo = Router::new()
         .route("/api/v1/me/photo", put(photo::upload).get(photo::download))
         .route_layer(DefaultBodyLimit::max(photo_limit));
+    // Supporting files are read up to their cap (and a little more, so one byte over gets our own message).
+    let files = Router::new()
+        .route("/api/v1/me/applications/{id}/files", post(applications::add_file))
+        .route_layer(DefaultBodyLimit::max(crate::flows::applications::MAX_FILE_BYTES + 1024));
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/exam-plan", get(applications::plan))
+        .route("/api/v1/me/applications", get(applications::list))
+        .route("/api/v1/me/applications/{id}", get(applications::show))
+        .route("/api/v1/me/applications/{id}/files/{file_id}", delete(applications::remove_file))
         .route("/api/v1/me/photo/info", get(photo::photo_info))
         .route("/api/v1/id-types", get(reference::id_types))
         .route("/api/v1/rare-chars", get(reference::rare_chars))
@@ -118,4 +142,5 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(public_writes)
         .merge(candidate_writes)
         .merge(photo)
+        .merge(files)
 }

@@ -10,15 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 /// The steps the seed requires before an exam application, and whether each is done.
-/// The WeChat step is done when a WeChat is bound and follows the official account.
 pub async fn checklist(state: &AppState, account_id: &str) -> Result<Vec<(&'static str, bool)>, ApiError> {
-    let photo = state.store.photo(account_id).await?.is_some();
-    let education = state.store.education_count(account_id).await? > 0;
-    let (bound, following) = crate::flows::wechat::bound_and_following(state, account_id)
-        .await
-        .map_err(|e| e.into_api(crate::i18n::Lang::Zh))?;
-    let identity = state.store.identity_verified(account_id).await?;
-    Ok(vec![("photo", photo), ("education", education), ("wechat", bound && following), ("identity", identity)])
+    crate::flows::applications::checklist(state, account_id).await.map_err(|e| e.into_api(crate::i18n::Lang::Zh))
 }
 
 /// The account's 实名核验 state: pending (待核验), passed, failed or manual (需人工核查).

@@ -19,6 +19,7 @@ const PHOTO_JS: &str = include_str!("../../static/photo.js");
 const WECHAT_JS: &str = include_str!("../../static/wechat.js");
 const QUESTION_JS: &str = include_str!("../../static/question.js");
 const PASSKEY_JS: &str = include_str!("../../static/passkey.js");
+const APPLICATION_JS: &str = include_str!("../../static/application.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/wechat.js", get(|| async { asset("text/javascript; charset=utf-8", WECHAT_JS) }))
         .route("/assets/question.js", get(|| async { asset("text/javascript; charset=utf-8", QUESTION_JS) }))
         .route("/assets/passkey.js", get(|| async { asset("text/javascript; charset=utf-8", PASSKEY_JS) }))
+        .route("/assets/application.js", get(|| async { asset("text/javascript; charset=utf-8", APPLICATION_JS) }))
         .route("/assets/rare-font.css", get(rare_font_css))
         .route("/assets/fonts/rare/{block}", get(rare_font_block))
         .route("/assets/fonts/rare-set.ttf", get(rare_font_set))

@@ -2,6 +2,7 @@
 //! desktop and phone. Forms work without JavaScript; scripts only add the rare-character picker.
 
 pub mod account;
+pub mod applications;
 pub mod corrections;
 pub mod education;
 pub mod me;
@@ -71,6 +72,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/recover/code", get(recover::code_page))
         .route("/sites", get(site::list))
         .route("/me/site", get(site::page).post(site::choose))
+        .route("/me/applications", get(applications::list).post(applications::create))
+        .route("/me/applications/new", get(applications::new_form))
+        .route("/me/applications/{id}", get(applications::show))
+        .route("/me/applications/{id}/edit", get(applications::edit_form).post(applications::edit))
+        .route(
+            "/me/applications/{id}/files",
+            post(applications::upload).layer(axum::extract::DefaultBodyLimit::max(crate::flows::applications::MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/me/applications/{id}/{action}", post(applications::act))
         .route(
             "/me/corrections",
             get(corrections::page).post(corrections::submit).layer(axum::extract::DefaultBodyLimit::max(corrections::BODY_LIMIT)),

@@ -189,9 +189,18 @@ impl Store {
     }
 
     /// Moves an application from `from` to `to` and records why, at once; false when its state was no longer
-    /// `from` (someone else moved it first) — nothing is changed then.
-    #[tracing::instrument(skip(self, actor, reason))]
-    pub async fn transition_application(&self, id: &str, from: ApplicationState, to: ApplicationState, actor: &EventActor, reason: &str, now: i64) -> StoreResult<bool> {
+    /// `from` (someone else moved it first) — nothing is changed then. An authority's move is also audited.
+    #[tracing::instrument(skip(self, actor, reason, audit))]
+    pub async fn transition_application(
+        &self,
+        id: &str,
+        from: ApplicationState,
+        to: ApplicationState,
+        actor: &EventActor,
+        reason: &str,
+        now: i64,
+        audit: Option<&crate::audit::AuditEntry>,
+    ) -> StoreResult<bool> {
         // A submission clears the last decision's reason and stamps the time the queue sorts by; a decision
         // that needs a reason keeps it for the candidate to read.
         const SQL: &str = "UPDATE applications SET state = $3, updated_at = $4, \
@@ -205,6 +214,9 @@ impl Store {
                 sqlx::query(INSERT_EVENT).bind(crate::audit::entry_id()).bind(id).bind(now).bind(actor.kind).bind(&actor.id).bind(&actor.name)
                     .bind(from.code()).bind(to.code()).bind(reason)
                     .execute(&mut *tx).await?;
+                if let Some(entry) = audit {
+                    crate::audit::insert_audit!(entry).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(moved)

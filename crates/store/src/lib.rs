@@ -22,6 +22,7 @@ pub mod pii;
 pub mod recovery;
 pub mod reference;
 pub mod regions;
+pub mod reviews;
 pub mod sessions;
 pub mod throttle;
 pub mod wechat;

@@ -299,6 +299,10 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
         "application.too_many_files" => ("每份报名最多上传 5 个文件。", "At most 5 files per application."),
         "review.reason_required" => ("请填写原因，考生会看到。", "Give the reason; the candidate reads it."),
         "review.reason_format" => ("原因不能超过 300 个字。", "The reason can be at most 300 characters."),
+        "review.number_format" => ("请输入报名号（数字），或扫描申请表上的二维码。", "Enter the application number (digits), or scan the QR code on the form."),
+        "review.bulk_state" => ("批量通过只能用于“已提交”或“审核中”的报名，请先按状态筛选。", "Bulk approval only works on submitted or under-review applications; filter by state first."),
+        "review.bulk_count_changed" => ("筛选结果的数量已变化，请核对新的数量后再确认", "The number of matching applications changed; check the new count and confirm again"),
+        "review.bulk_too_many" => ("一次最多批量通过 2000 份报名，请缩小筛选范围。", "At most 2000 applications can be approved at once; narrow the filter."),
         "attachment.required" => ("请上传证件或《考生注册信息修改申请表》的扫描件或照片。", "Please attach a scan or photo of the document or the correction form."),
         "attachment.too_large" => ("附件不能超过 2 MB。", "The attachment can be at most 2 MB."),
         "attachment.type" => ("附件须为 JPEG、PNG 图片或 PDF 文件（按文件内容判断）。", "The attachment must be a JPEG, PNG or PDF file (judged by its content)."),
@@ -331,6 +335,10 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
         Some(minutes) if code == "login.locked" => match lang {
             Lang::Zh => format!("{text}（约 {minutes} 分钟后解除）。"),
             Lang::En => format!("{text} (about {minutes} minutes)."),
+        },
+        Some(count) if code == "review.bulk_count_changed" => match lang {
+            Lang::Zh => format!("{text}（现为 {count} 份）。"),
+            Lang::En => format!("{text} (now {count})."),
         },
         None if code == "login.locked" => format!("{text}{}", lang.pick("。", ".")),
         _ => text.to_string(),

@@ -5,6 +5,7 @@
 
 #[allow(dead_code)]
 pub mod authenticator;
+pub mod console;
 
 use kaowu::app::Application;
 use kaowu::config::{Config, Mode, Sources};

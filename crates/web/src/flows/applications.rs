@@ -134,7 +134,7 @@ pub async fn add_file(state: &AppState, account_id: &str, id: &str, bytes: Vec<u
     }
     let key = format!("applications/{id}/{}", store::accounts::new_id());
     let size = bytes.len() as i64;
-    state.objects.put(&key, bytes).await.map_err(|e| FlowError::Internal(store::StoreError::Corrupt(format!("object store: {e}"))))?;
+    state.objects.put(&key, bytes).await.map_err(super::photo::storage_unavailable)?;
     state.store.add_application_file(id, &key, kind.mime(), size, now()).await?;
     Ok(())
 }
@@ -195,7 +195,7 @@ pub async fn withdraw(state: &AppState, account_id: &str, id: &str) -> Result<Ap
 
 async fn move_own(state: &AppState, application: &Application, from: ApplicationState, to: ApplicationState) -> Result<(), FlowError> {
     let actor = candidate(&application.account_id);
-    if state.store.transition_application(&application.id, from, to, &actor, "", now()).await? {
+    if state.store.transition_application(&application.id, from, to, &actor, "", now(), None).await? {
         Ok(())
     } else {
         // Its state changed between reading and writing (a reviewer opened it): nothing was done.

@@ -13,6 +13,7 @@ pub mod password;
 pub mod photo;
 pub mod plans;
 pub mod recovery;
+pub mod reviews;
 pub mod registration;
 pub mod security;
 pub mod wechat;

@@ -262,7 +262,8 @@ pub async fn confirm_photo(State(state): State<AppState>, client: Client, caller
 
 /// Adds a supporting file: the body is the PDF or JPEG itself (at most 2 MB, at most 5 files).
 #[utoipa::path(post, path = "/api/v1/me/applications/{id}/files", tag = "applications", security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    request_body(description = "The file itself, judged by content (PDF or JPEG); at most 2 MB",
+        content(("application/pdf"), ("image/jpeg"), ("application/octet-stream"))),
     responses((status = 201, body = ApplicationItem), (status = 400, description = "Empty, too large, not PDF/JPEG, or too many", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn add_file(State(state): State<AppState>, client: Client, caller: ApiCaller, Path(id): Path<String>, body: Bytes) -> Result<(StatusCode, Json<ApplicationItem>), ApiError> {

@@ -9,7 +9,7 @@ use crate::state::{AppState, beijing_time};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -126,14 +126,7 @@ pub async fn detail(State(state): State<AppState>, ctx: AdminCtx, Path(id): Path
 /// The scan, served only to admins whose scope covers the request; never cached.
 pub async fn attachment(State(state): State<AppState>, ctx: AdminCtx, Path(id): Path<String>) -> Response {
     match request_attachment(&state, &ctx.admin, &id).await {
-        Ok((bytes, mime)) => {
-            let mut response = (StatusCode::OK, bytes).into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-            response
-        }
+        Ok((bytes, mime)) => super::inline_document(bytes, &mime),
         Err(FlowError::NotFound) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => ctx.fail(error),
     }

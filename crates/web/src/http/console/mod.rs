@@ -2,6 +2,7 @@
 //! and TOTP), its own session cookie (path /admin), and pages that only ever see what the admin's scope covers.
 
 mod admins;
+mod applications;
 mod audit;
 mod candidates;
 mod charts;
@@ -52,6 +53,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin/corrections/{id}/attachment", get(corrections::attachment))
         .route("/admin/corrections/{id}/approve", post(corrections::approve))
         .route("/admin/corrections/{id}/reject", post(corrections::reject))
+        .route("/admin/applications", get(applications::queue))
+        .route("/admin/applications/lookup", get(applications::lookup))
+        .route("/admin/applications/bulk-approve", post(applications::bulk_approve))
+        .route("/admin/applications/{id}", get(applications::detail))
+        .route("/admin/applications/{id}/photo.jpg", get(applications::photo))
+        .route("/admin/applications/{id}/files/{file_id}", get(applications::file))
+        .route("/admin/applications/{id}/{action}", post(applications::decide))
         .route("/admin/admins", get(admins::page).post(admins::create))
         .route("/admin/sites", post(admins::create_site))
         .route("/admin/audit", get(audit::page))
@@ -161,6 +169,17 @@ impl AdminCtx {
     pub fn csrf_refused(&self) -> Response {
         error_page(self.page.lang, ApiError::new(StatusCode::FORBIDDEN, "csrf.invalid"))
     }
+}
+
+/// A document a candidate uploaded, opened in the admin's browser: its own type, inline, never cached.
+pub fn inline_document(bytes: bytes::Bytes, mime: &str) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+    response
 }
 
 /// Dates typed as YYYY-MM-DD, as Beijing midnight in unix seconds.

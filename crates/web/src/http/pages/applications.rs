@@ -58,7 +58,7 @@ fn step_label(step: &str, lang: Lang) -> (String, &'static str) {
     }
 }
 
-fn title_of(application: &Application, plan: &ExamPlan) -> String {
+pub fn title_of(application: &Application, plan: &ExamPlan) -> String {
     format!(
         "{} {} · {} {}",
         application.exam_year,
@@ -68,7 +68,7 @@ fn title_of(application: &Application, plan: &ExamPlan) -> String {
     )
 }
 
-fn state_name(application: &Application, lang: Lang) -> String {
+pub fn state_name(application: &Application, lang: Lang) -> String {
     let state = application.state();
     lang.pick(state.name_zh(), state.name_en()).to_owned()
 }
@@ -335,11 +335,31 @@ pub struct EventRow {
     pub reason: String,
 }
 
+/// An application's events, oldest first, in the page's language.
+pub fn history(events: Vec<store::applications::ApplicationEvent>, lang: Lang) -> Vec<EventRow> {
+    events
+        .into_iter()
+        .map(|e| EventRow {
+            at: beijing_time(e.at),
+            who: e.actor_name,
+            to_state: domain::application::ApplicationState::from_code(&e.to_state).map(|s| lang.pick(s.name_zh(), s.name_en()).to_owned()).unwrap_or(e.to_state),
+            reason: e.reason,
+        })
+        .collect()
+}
+
 pub struct FileRow {
     pub id: String,
     pub kind: String,
     pub size: String,
     pub uploaded: String,
+}
+
+pub fn file_rows(files: Vec<store::applications::ApplicationFile>) -> Vec<FileRow> {
+    files
+        .into_iter()
+        .map(|f| FileRow { kind: if f.content_type == "application/pdf" { "PDF".into() } else { "JPEG".into() }, size: format!("{:.1} KB", f.bytes as f64 / 1024.0), uploaded: beijing_time(f.uploaded_at), id: f.id })
+        .collect()
 }
 
 #[derive(Template)]
@@ -370,6 +390,50 @@ struct DetailPage {
     history: Vec<EventRow>,
     errors: FormErrors,
     notice: Option<String>,
+}
+
+/// What an application asks for, as the candidate and the reviewer both read it: the facts, the subjects with
+/// their fees, and the total.
+pub struct Summary {
+    pub facts: Vec<(String, String)>,
+    pub subjects: Vec<SubjectRow>,
+    pub total_fee: String,
+}
+
+pub fn summary(application: &Application, plan: &ExamPlan, lang: Lang) -> Summary {
+    let exam = plan.exam(&application.exam_code);
+    let mut total = 0u32;
+    let subjects = application
+        .subject_codes()
+        .iter()
+        .map(|code| {
+            let fee = plan.fee(&application.province_code, &application.exam_code, &application.level_code, code);
+            total += fee.unwrap_or(0);
+            SubjectRow {
+                name: exam.and_then(|e| e.subjects.iter().find(|s| &s.code == code)).map(|s| s.name.clone()).unwrap_or_else(|| code.clone()),
+                fee: fee.map(yuan).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let site = plan.sites.iter().find(|s| s.code == application.site_code);
+    let education = domain::education::EducationLevel::from_code(&application.highest_education);
+    let facts = vec![
+        (lang.pick("考试", "Exam").to_owned(), exam.map(|e| e.name.clone()).unwrap_or_default()),
+        (lang.pick("级别", "Level").to_owned(), plan.level_name(&application.exam_code, &application.level_code).unwrap_or("").to_owned()),
+        (lang.pick("专业", "Specialty").to_owned(), format!("{} {}", application.specialty_code, plan.specialty(&application.specialty_code).map(|s| s.name.as_str()).unwrap_or(""))),
+        (lang.pick("报考考点", "Exam site").to_owned(), site.map(|s| format!("{} {}（{}）", s.code, s.name, s.address)).unwrap_or_default()),
+        (lang.pick("工作单位", "Employer").to_owned(), application.work_unit.clone()),
+        (lang.pick("参加工作时间", "Started work").to_owned(), application.started_work.clone()),
+        (lang.pick("最高学历", "Highest education").to_owned(), education.map(|e| lang.pick(e.name_zh(), e.name_en()).to_owned()).unwrap_or_default()),
+        (
+            lang.pick("已取得资格", "Qualification held").to_owned(),
+            match (&application.held_title, &application.title_certificate) {
+                (Some(title), Some(number)) => format!("{} · {number}", plan.level_name(&application.exam_code, title).unwrap_or(title)),
+                _ => lang.pick("无", "None").to_owned(),
+            },
+        ),
+    ];
+    Summary { facts, subjects, total_fee: yuan(total) }
 }
 
 fn yuan(fen: u32) -> String {
@@ -407,39 +471,8 @@ async fn detail(state: &AppState, ctx: PageCtx, id: &str, errors: FormErrors, no
         Ok(found) => found,
         Err(error) => return super::error_page(lang, error.into()),
     };
-    let exam = plan.exam(&application.exam_code);
-    let mut total = 0u32;
-    let subjects = application
-        .subject_codes()
-        .iter()
-        .map(|code| {
-            let fee = plan.fee(&application.province_code, &application.exam_code, &application.level_code, code);
-            total += fee.unwrap_or(0);
-            SubjectRow {
-                name: exam.and_then(|e| e.subjects.iter().find(|s| &s.code == code)).map(|s| s.name.clone()).unwrap_or_else(|| code.clone()),
-                fee: fee.map(yuan).unwrap_or_default(),
-            }
-        })
-        .collect();
-    let site = plan.sites.iter().find(|s| s.code == application.site_code);
+    let Summary { facts, subjects, total_fee } = summary(&application, plan, lang);
     let province = plan.province(&application.province_code);
-    let education = domain::education::EducationLevel::from_code(&application.highest_education);
-    let facts = vec![
-        (lang.pick("考试", "Exam").to_owned(), exam.map(|e| e.name.clone()).unwrap_or_default()),
-        (lang.pick("级别", "Level").to_owned(), plan.level_name(&application.exam_code, &application.level_code).unwrap_or("").to_owned()),
-        (lang.pick("专业", "Specialty").to_owned(), format!("{} {}", application.specialty_code, plan.specialty(&application.specialty_code).map(|s| s.name.as_str()).unwrap_or(""))),
-        (lang.pick("报考考点", "Exam site").to_owned(), site.map(|s| format!("{} {}（{}）", s.code, s.name, s.address)).unwrap_or_default()),
-        (lang.pick("工作单位", "Employer").to_owned(), application.work_unit.clone()),
-        (lang.pick("参加工作时间", "Started work").to_owned(), application.started_work.clone()),
-        (lang.pick("最高学历", "Highest education").to_owned(), education.map(|e| lang.pick(e.name_zh(), e.name_en()).to_owned()).unwrap_or_default()),
-        (
-            lang.pick("已取得资格", "Qualification held").to_owned(),
-            match (&application.held_title, &application.title_certificate) {
-                (Some(title), Some(number)) => format!("{} · {number}", plan.level_name(&application.exam_code, title).unwrap_or(title)),
-                _ => lang.pick("无", "None").to_owned(),
-            },
-        ),
-    ];
     let files_requirement = province.map(|p| p.supporting_files).unwrap_or(FilesRequirement::None);
     let page = DetailPage {
         c: ctx.chrome("报名详情", "Application"),
@@ -451,7 +484,7 @@ async fn detail(state: &AppState, ctx: PageCtx, id: &str, errors: FormErrors, no
         decision_reason: application.decision_reason.clone(),
         facts,
         subjects,
-        total_fee: yuan(total),
+        total_fee,
         eligible: application.eligible,
         eligibility: lang.pick(&application.eligibility_zh, &application.eligibility_en).to_owned(),
         photo_version: photo.map(|p| p.sha256[..12].to_owned()),
@@ -463,23 +496,12 @@ async fn detail(state: &AppState, ctx: PageCtx, id: &str, errors: FormErrors, no
         },
         files_note: province.map(|p| p.supporting_files_note.clone()).unwrap_or_default(),
         can_add_files: app_state.editable() && files_requirement != FilesRequirement::None && files.len() < flow::MAX_FILES,
-        files: files
-            .into_iter()
-            .map(|f| FileRow { id: f.id, kind: if f.content_type == "application/pdf" { "PDF".into() } else { "JPEG".into() }, size: format!("{:.1} KB", f.bytes as f64 / 1024.0), uploaded: beijing_time(f.uploaded_at) })
-            .collect(),
+        files: file_rows(files),
         max_files: flow::MAX_FILES,
         editable: app_state.editable(),
         can_withdraw: app_state == domain::application::ApplicationState::Submitted,
         missing,
-        history: events
-            .into_iter()
-            .map(|e| EventRow {
-                at: beijing_time(e.at),
-                who: e.actor_name,
-                to_state: domain::application::ApplicationState::from_code(&e.to_state).map(|s| lang.pick(s.name_zh(), s.name_en()).to_owned()).unwrap_or(e.to_state),
-                reason: e.reason,
-            })
-            .collect(),
+        history: history(events, lang),
         errors,
         notice,
     };

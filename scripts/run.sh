@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_rust
+# The 申请表 PDF is set in Noto Sans CJK, with BabelStone Han for rare characters (also the pages' web font).
+apt_install fonts-noto-cjk fonts-babelstone-han
 log "building kaowu (the first build takes a few minutes)"
 cargo build --locked -p kaowu
 exec "$(target_dir)/debug/kaowu" demo "$@"

@@ -9,7 +9,7 @@ source scripts/lib.sh
 started=$(date +%s)
 
 ensure_rust
-apt_install chromium fonts-noto-cjk fonts-babelstone-han
+apt_install chromium fonts-noto-cjk fonts-babelstone-han poppler-utils
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
 
 # PostgreSQL: use the one on 127.0.0.1:5432 (trust auth on this project's machines); start or install it if absent.

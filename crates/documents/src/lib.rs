@@ -1,4 +1,5 @@
-//! Documents kaowu produces from candidates' data: the one-inch registration photo today; the application
-//! form, admission ticket and score report PDFs with their QR codes later (shared/design.md).
+//! Documents kaowu produces from candidates' data: the one-inch registration photo and the
+//! printable application form (申请表) with its QR code; the admission ticket and score report later (shared/design.md).
 
+pub mod form;
 pub mod photo;

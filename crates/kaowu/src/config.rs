@@ -30,7 +30,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("login_lock_minutes", "how long a lock lasts, and how long failures are remembered (default 30)"),
     ("trust_forwarded_for", "take the client address from X-Forwarded-For (default false)"),
     ("chsi_base_url", "CHSI 学信网 base URL (default https://www.chsi.com.cn; demo: its in-process simulator)"),
-    ("rare_char_font", "TrueType font cut into web-font blocks for rare characters (default: Debian's BabelStone Han)"),
+    ("rare_char_font", "TrueType font cut into web-font blocks for rare characters, and the 申请表's fallback for them (default: Debian's BabelStone Han)"),
+    ("form_font", "CJK font or collection the 申请表 PDF is set in (default: Debian's Noto Sans CJK)"),
+    ("form_font_index", "face of form_font to use, for a collection (default 2, Simplified Chinese)"),
     ("storage_url", "where photos and files are kept: a directory, file:///DIR or s3://BUCKET/PREFIX (default data_dir/objects)"),
     ("s3_endpoint", "S3-compatible endpoint for s3:// storage, e.g. http://minio:9000 (default: AWS, or AWS_ENDPOINT)"),
     ("s3_region", "S3 region (default: AWS_REGION)"),
@@ -167,6 +169,12 @@ impl Config {
         }
         if let Some(v) = get("rare_char_font") {
             web.rare_char_font = PathBuf::from(v);
+        }
+        if let Some(v) = get("form_font") {
+            web.form_font = PathBuf::from(v);
+        }
+        if let Some(v) = get("form_font_index") {
+            web.form_font_index = parse_num("form_font_index", v)?;
         }
         web.photo_spec = load_photo_spec(get("photo_spec").map(Path::new))?;
         let lock_minutes: i64 = get("login_lock_minutes").map(|v| parse_num("login_lock_minutes", v)).transpose()?.unwrap_or(30);

@@ -8,9 +8,14 @@ mod support;
 use domain::admin::Scope;
 use serde_json::{Value, json};
 use support::console::{ADMIN_PASSWORD, Console, make_admin, site};
-use support::{Backend, TestApp, load_demo_plan, ready_candidate, spawn_app_with_wechat};
+use support::{Backend, TestApp, load_demo_plan, ready_candidate_named, spawn_app_with_wechat};
 
-on_both_databases!(a_review_from_queue_to_decision, approving_a_filtered_set_needs_its_count, decisions_wait_for_the_review_window);
+on_both_databases!(
+    a_review_from_queue_to_decision,
+    approving_a_filtered_set_needs_its_count,
+    decisions_wait_for_the_review_window,
+    the_printed_form_carries_the_name_and_a_code_that_opens_it,
+);
 
 /// A candidate's submitted application for 中级 nursing at `site` (eligible: a bachelor's and ten years of work).
 struct Submitted {
@@ -22,7 +27,11 @@ struct Submitted {
 }
 
 async fn submitted_at(app: &TestApp, year: u16, site_code: &str) -> Submitted {
-    let (token, account_id, openid) = ready_candidate(app, "bachelor").await;
+    submitted_by(app, year, site_code, "报名考生").await
+}
+
+async fn submitted_by(app: &TestApp, year: u16, site_code: &str, name: &str) -> Submitted {
+    let (token, account_id, openid) = ready_candidate_named(app, "bachelor", name).await;
     let body = json!({
         "exam": "health_title", "province": &site_code[..2], "site": site_code, "specialty": "368",
         "work_unit": "北京协和医院", "started_work": format!("{}-07", year - 10), "highest_education": "bachelor",
@@ -237,5 +246,100 @@ async fn decisions_wait_for_the_review_window(backend: Backend) {
     }
     assert_eq!(as_candidate(&app, &waiting).await["state"], "submitted");
     assert!(audit_actions(&app, &waiting.account_id).await.is_empty(), "nothing recorded");
+    app.shutdown().await;
+}
+
+/// Runs a poppler tool on `pdf`; None when poppler is not installed (it must be in CI).
+fn poppler(tool: &str, args: &[&str], pdf: &std::path::Path, after: &[&str]) -> Option<String> {
+    match std::process::Command::new(tool).args(args).arg(pdf).args(after).output() {
+        Ok(output) => {
+            assert!(output.status.success(), "{tool}: {}", String::from_utf8_lossy(&output.stderr));
+            Some(String::from_utf8_lossy(&output.stdout).into_owned())
+        }
+        Err(_) => {
+            assert!(std::env::var("CI").is_err(), "poppler-utils must be installed in CI");
+            None
+        }
+    }
+}
+
+/// The page as pixels (pdftoppm), and whatever QR codes a scanner finds on it.
+fn scan_qr_codes(pdf: &std::path::Path) -> Option<Vec<String>> {
+    let root = pdf.with_extension("page");
+    let output = std::process::Command::new("pdftoppm").args(["-r", "150", "-gray", "-png", "-singlefile"]).arg(pdf).arg(&root).output().ok()?;
+    assert!(output.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&output.stderr));
+    let png = root.with_extension("page.png");
+    let page = image::open(&png).expect("pdftoppm draws a PNG").to_luma8();
+    let _ = std::fs::remove_file(&png);
+    let mut prepared = rqrr::PreparedImage::prepare(page);
+    Some(prepared.detect_grids().into_iter().filter_map(|grid| grid.decode().ok().map(|(_, text)| text)).collect())
+}
+
+async fn the_printed_form_carries_the_name_and_a_code_that_opens_it(backend: Backend) {
+    let app = spawn_app_with_wechat(backend).await;
+    let year = load_demo_plan(&app).await;
+    admins(&app).await;
+    // 𪚥 (U+2A6A5, CJK Extension B) is in no common CJK font; the form must still print it.
+    let who = submitted_by(&app, year, "1101", "张𪚥伟").await;
+    let photo = image::GrayImage::from_fn(295, 413, |x, y| image::Luma([((x + y) % 256) as u8]));
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageLuma8(photo).write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+    app.state.objects.put(&format!("photos/{}", who.account_id), jpeg).await.unwrap();
+
+    let path = format!("/api/v1/me/applications/{}/form.pdf", who.id);
+    let response = app.client.get(app.url(&path)).bearer_auth(&who.token).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(pdf.len() < 100 * 1024, "fonts are subset: {} bytes", pdf.len());
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &pdf).unwrap();
+    if let Ok(keep) = std::env::var("KEEP_FORM_PDF") { std::fs::write(keep, &pdf).unwrap(); }
+
+    if let Some(text) = poppler("pdftotext", &["-layout"], file.path(), &["-"]) {
+        for expected in [format!("{year}年度卫生专业技术资格考试报名申请表"), "张𪚥伟".to_owned(), who.number.clone(), "中级".to_owned(), "基础知识".to_owned(), "北京市东城区考点".to_owned()] {
+            assert!(text.contains(&expected), "{expected} in the form's text:\n{text}");
+        }
+        assert!(!text.contains(&who.account_id), "no internal ids on paper");
+    }
+    if let Some(fonts) = poppler("pdffonts", &[], file.path(), &[]) {
+        let lines: Vec<&str> = fonts.lines().skip(2).filter(|l| !l.trim().is_empty()).collect();
+        assert!(lines.len() >= 2, "the CJK font and the rare-character font: {fonts}");
+        for line in lines {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            let (emb, sub) = (columns[columns.len() - 5], columns[columns.len() - 4]);
+            assert_eq!((emb, sub), ("yes", "yes"), "embedded and subset: {line}");
+            assert!(line.contains('+'), "a subset's name carries its tag: {line}");
+        }
+    }
+
+    // The 考点 scans the code: it opens this application; an altered code opens nothing.
+    if let Some(codes) = scan_qr_codes(file.path()) {
+        assert_eq!(codes.len(), 1, "one QR code on the page");
+        let scanned = &codes[0];
+        assert!(scanned.contains(&who.number), "{scanned}");
+        let console = Console::log_in(&app, "site_1101").await;
+        let answer = console.browser.get(app.url(&format!("/admin/applications/lookup?number={}", domain::percent::encode(scanned)))).send().await.unwrap();
+        assert_eq!((answer.status().as_u16(), answer.headers()["location"].to_str().unwrap()), (303, format!("/admin/applications/{}", who.id).as_str()));
+        let mut forged = scanned.clone();
+        forged.replace_range(forged.len() - 1.., if scanned.ends_with('0') { "1" } else { "0" });
+        let (status, page) = console.get(&app, &format!("/admin/applications/lookup?number={}", domain::percent::encode(&forged))).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("二维码无法验证"), "a forged code is refused and explained");
+        // Another 考点 cannot open it by the code either.
+        let other = Console::log_in(&app, "site_1102").await;
+        assert_eq!(other.get(&app, &format!("/admin/applications/lookup?number={}", domain::percent::encode(scanned))).await.0, 404);
+    } else {
+        assert!(std::env::var("CI").is_err(), "poppler-utils must be installed in CI");
+    }
+
+    // A draft has no form yet.
+    let (token, _, _) = ready_candidate_named(&app, "bachelor", "草稿考生").await;
+    let body = json!({"exam": "nurse", "province": "11", "site": "1101", "specialty": "001", "work_unit": "医院", "started_work": format!("{}-07", year - 1), "highest_education": "bachelor", "held_title": "", "title_certificate_number": ""});
+    let (status, draft) = post(&app, &token, "/api/v1/me/applications", &body).await;
+    assert_eq!(status, 201, "{draft}");
+    let (status, error) = app.get_json(&format!("/api/v1/me/applications/{}/form.pdf", draft["id"].as_str().unwrap()), Some(&token)).await;
+    assert_eq!((status, error["code"].as_str()), (403, Some("application.form_not_ready")));
     app.shutdown().await;
 }

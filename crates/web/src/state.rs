@@ -22,6 +22,9 @@ pub struct WebSettings {
     pub registration_confirm_secs: i64,
     /// A wide-coverage CJK font cut into web-font blocks for rare characters; absent file = no web font.
     pub rare_char_font: std::path::PathBuf,
+    /// The CJK font (or collection, with the face index) the 申请表 PDF is set in.
+    pub form_font: std::path::PathBuf,
+    pub form_font_index: u32,
     /// Where CHSI online verification reports are looked up (the simulator in the demo and tests).
     pub chsi_base_url: String,
     /// What a registration photo must be this exam year (configuration, not code).
@@ -127,6 +130,9 @@ impl Default for WebSettings {
             trust_forwarded_for: false,
             registration_confirm_secs: 30 * 60,
             rare_char_font: "/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf".into(),
+            // Debian's fonts-noto-cjk; face 2 of the collection is Simplified Chinese.
+            form_font: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc".into(),
+            form_font_index: 2,
             chsi_base_url: "https://www.chsi.com.cn".into(),
             photo_spec: domain::photo::PhotoSpec::default(),
             photo_workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
@@ -153,6 +159,8 @@ pub struct Inner {
     pub id_types: Vec<IdTypeRow>,
     pub metrics: PrometheusHandle,
     pub rare_font: Option<crate::rare_font::RareFont>,
+    /// The 申请表's fonts, read on the first form drawn.
+    pub form_fonts: std::sync::OnceLock<Result<documents::form::FormFonts, String>>,
     pub chsi: integrations::chsi::ChsiClient,
     pub objects: store::objects::Objects,
     pub photo_spec: domain::photo::PhotoSpec,
@@ -206,6 +214,7 @@ impl AppState {
             id_types,
             metrics,
             rare_font,
+            form_fonts: std::sync::OnceLock::new(),
             chsi,
             objects,
             photo_spec,

@@ -350,8 +350,12 @@ pub mod photos {
 /// API), a photo on file, a bound WeChat that follows the account, and a passed identity check. Returns the
 /// bearer token, the account id and the WeChat openid.
 pub async fn ready_candidate(app: &TestApp, education_level: &str) -> (String, String, String) {
+    ready_candidate_named(app, education_level, "报名考生").await
+}
+
+pub async fn ready_candidate_named(app: &TestApp, education_level: &str, name: &str) -> (String, String, String) {
     let username = unique_username();
-    let token = app.register(&registration(&username, "报名考生", &unique_resident_id())).await;
+    let token = app.register(&registration(&username, name, &unique_resident_id())).await;
     let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
     let account_id = me["account_id"].as_str().unwrap().to_string();
     let education = json!({"level": education_level, "school": "首都医科大学", "major": "护理学", "enrolled_on": "2012-09", "graduated_on": "2016-07"});

@@ -1,6 +1,7 @@
 //! The candidate flows, shared by the pages and the JSON API so both enforce exactly the same rules.
 
 pub mod admin_login;
+pub mod application_form;
 pub mod applications;
 pub mod console;
 pub mod admins;

@@ -34,7 +34,11 @@ pub async fn file(state: &AppState, admin: &Admin, id: &str, file_id: &str) -> R
 
 /// On-site confirmation: the 报名号 typed, or read from the 申请表's QR code, to the application's id.
 pub async fn find_by_number(state: &AppState, admin: &Admin, typed: &str) -> Result<String, FlowError> {
-    let number: String = typed.chars().filter(|c| c.is_ascii_digit()).collect();
+    let number: String = if super::application_form::is_qr_payload(typed) {
+        super::application_form::verify_qr_payload(state, typed).ok_or_else(|| FieldError::new("number", "review.qr_forged"))?
+    } else {
+        typed.chars().filter(|c| c.is_ascii_digit()).collect()
+    };
     if number.is_empty() || number.len() > 32 {
         return Err(FieldError::new("number", "review.number_format").into());
     }

@@ -11,6 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use domain::application::ApplicationInput;
 use domain::exam_plan::{ExamPlan, WindowKind, format_shanghai};
 use serde::{Deserialize, Serialize};
@@ -299,4 +300,13 @@ pub async fn withdraw(State(state): State<AppState>, client: Client, caller: Api
     let account_id = &caller.session.account_id;
     flow::withdraw(&state, account_id, &id).await.map_err(|e| e.into_api(client.lang))?;
     answer(&state, account_id, &id, client.lang).await
+}
+
+/// The printable 报名申请表 (PDF), once submitted: the details, the photo, and a signed QR code for the 考点.
+#[utoipa::path(get, path = "/api/v1/me/applications/{id}/form.pdf", tag = "applications", security(("bearer" = [])),
+    responses((status = 200, description = "The form", content_type = "application/pdf", body = Vec<u8>), (status = 401, body = ErrorBody),
+        (status = 403, description = "Not submitted yet (`application.form_not_ready`)", body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 503, description = "Cannot be drawn now", body = ErrorBody)))]
+pub async fn form_pdf(State(state): State<AppState>, client: Client, caller: ApiCaller, Path(id): Path<String>) -> Response {
+    crate::http::pages::applications::form_pdf_response(&state, &caller.session.account_id, &id, client.lang).await
 }

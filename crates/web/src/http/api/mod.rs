@@ -62,6 +62,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         applications::remove_file,
         applications::submit,
         applications::withdraw,
+        applications::form_pdf,
     ),
     modifiers(&BearerAuth)
 )]
@@ -127,6 +128,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/exam-plan", get(applications::plan))
         .route("/api/v1/me/applications", get(applications::list))
         .route("/api/v1/me/applications/{id}", get(applications::show))
+        .route("/api/v1/me/applications/{id}/form.pdf", get(applications::form_pdf))
         .route("/api/v1/me/applications/{id}/files/{file_id}", delete(applications::remove_file))
         .route("/api/v1/me/photo/info", get(photo::photo_info))
         .route("/api/v1/id-types", get(reference::id_types))

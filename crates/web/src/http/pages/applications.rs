@@ -386,6 +386,7 @@ struct DetailPage {
     max_files: usize,
     editable: bool,
     can_withdraw: bool,
+    printable: bool,
     missing: Vec<String>,
     history: Vec<EventRow>,
     errors: FormErrors,
@@ -500,6 +501,7 @@ async fn detail(state: &AppState, ctx: PageCtx, id: &str, errors: FormErrors, no
         max_files: flow::MAX_FILES,
         editable: app_state.editable(),
         can_withdraw: app_state == domain::application::ApplicationState::Submitted,
+        printable: crate::flows::application_form::printable(&application),
         missing,
         history: history(events, lang),
         errors,
@@ -585,4 +587,63 @@ pub async fn upload(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<
         Err(FlowError::NotFound) => super::error_page(lang, FlowError::NotFound.into_api(lang)),
         Err(error) => detail(&state, ctx, &id, FormErrors::refusal(error, lang), None, StatusCode::UNPROCESSABLE_ENTITY).await,
     }
+}
+
+/// What the 申请表 shows (always in Chinese: it is handed in at the 考点).
+async fn form_content(state: &AppState, application: &Application, plan: &ExamPlan) -> Result<documents::form::FormContent, FlowError> {
+    let lang = Lang::Zh;
+    let account = state.store.account(&application.account_id).await?.ok_or(FlowError::NotFound)?;
+    let photo = crate::flows::photo::current_photo(state, &application.account_id).await?.map(|(_, jpeg)| jpeg.to_vec());
+    let Summary { facts, subjects, total_fee } = summary(application, plan, lang);
+    let mut rows = vec![
+        ("姓名".to_owned(), account.name.as_str().to_owned()),
+        ("证件类型".to_owned(), state.id_type_name(account.id_number.id_type().code(), lang)),
+        ("证件号码".to_owned(), domain::id_number::mask_id_number(account.id_number.as_str())),
+    ];
+    rows.extend(facts);
+    rows.push(("报考科目".to_owned(), subjects.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("、")));
+    rows.push(("报考资格".to_owned(), application.eligibility_zh.clone()));
+    rows.push(("审核状态".to_owned(), state_name(application, lang)));
+    rows.push(("考试费用".to_owned(), format!("{total_fee} 元（审核通过后网上缴费）")));
+    let site = plan.sites.iter().find(|s| s.code == application.site_code).map(|s| s.name.as_str()).unwrap_or("报考考点");
+    Ok(documents::form::FormContent {
+        title: format!("{}年度{}报名申请表", application.exam_year, plan.exam(&application.exam_code).map(|e| e.name.as_str()).unwrap_or("")),
+        number: application.number.clone(),
+        rows,
+        photo_jpeg: photo,
+        qr_payload: crate::flows::application_form::qr_payload(state, &application.number),
+        pledge: "本人承诺：以上信息真实、准确、完整，所提交的证明材料真实有效；如有弄虚作假，本人自愿承担相应责任，并接受取消考试资格等处理。".to_owned(),
+        footer: format!("打印时间 {}。请携带本人有效身份证件原件及本表，按时到{site}现场确认。", beijing_time(crate::state::now())),
+    })
+}
+
+/// The candidate's own 申请表 as a PDF (for the page and the API alike).
+pub async fn form_pdf_response(state: &AppState, account_id: &str, id: &str, lang: Lang) -> Response {
+    let drawn = async {
+        let (application, stored) = flow::own(state, account_id, id).await?;
+        if !crate::flows::application_form::printable(&application) {
+            return Err(FlowError::Refused("application.form_not_ready"));
+        }
+        let content = form_content(state, &application, &stored.plan).await?;
+        let pdf = crate::flows::application_form::render(state, content).await?;
+        Ok((application.number, pdf))
+    };
+    match drawn.await {
+        Ok((number, pdf)) => {
+            use axum::http::{HeaderValue, header};
+            let mut response = (StatusCode::OK, pdf).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            let disposition = format!("inline; filename=\"{number}.pdf\"");
+            headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("inline")));
+            response
+        }
+        Err(error) => error.into_api(lang).into_response(),
+    }
+}
+
+pub async fn form_pdf(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Response {
+    let Some((session, _)) = &ctx.session.0 else { return Redirect::to("/login").into_response() };
+    form_pdf_response(&state, &session.account_id, &id, ctx.lang).await
 }

@@ -75,6 +75,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/me/applications", get(applications::list).post(applications::create))
         .route("/me/applications/new", get(applications::new_form))
         .route("/me/applications/{id}", get(applications::show))
+        .route("/me/applications/{id}/form.pdf", get(applications::form_pdf))
         .route("/me/applications/{id}/edit", get(applications::edit_form).post(applications::edit))
         .route(
             "/me/applications/{id}/files",

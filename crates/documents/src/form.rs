@@ -1,0 +1,287 @@
+//! The printable 报名申请表 as PDF: a title, the candidate's photo, a table of what was applied for, a pledge to
+//! sign, and a QR code the 考点 scans to open the application. Chinese text is set in a CJK font; characters it
+//! lacks (CJK Extension B and beyond, common in names) fall back, run by run, to a wide-coverage font, so a name
+//! such as 𪚥 prints as itself and never as an empty box. Only the glyphs used are embedded (krilla subsets).
+
+use krilla::Document;
+use krilla::geom::{PathBuilder, Point, Rect, Size};
+use krilla::image::Image;
+use krilla::metadata::Metadata;
+use krilla::page::PageSettings;
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+use skrifa::MetadataProvider;
+use skrifa::instance::{LocationRef, Size as FontSize};
+use std::sync::Arc;
+
+const PAGE_WIDTH: f32 = 595.0;
+const PAGE_HEIGHT: f32 = 842.0;
+const MARGIN: f32 = 56.0;
+const LABEL_WIDTH: f32 = 110.0;
+const ROW_HEIGHT: f32 = 24.0;
+const TEXT_SIZE: f32 = 11.0;
+/// The photo at one inch by 1.4 (the registration photo's proportions).
+const PHOTO: (f32, f32) = (90.0, 126.0);
+const QR_SIZE: f32 = 96.0;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error("font {0} could not be read")]
+    Font(String),
+    #[error("the photo is not a JPEG this PDF can hold: {0}")]
+    Photo(String),
+    #[error("the QR code cannot hold {0} bytes")]
+    Qr(usize),
+    #[error("the PDF could not be written: {0:?}")]
+    Pdf(String),
+}
+
+/// A font with what layout needs: the font for krilla and its bytes for glyph coverage and advances.
+#[derive(Clone)]
+struct LoadedFont {
+    font: Font,
+    data: Arc<Vec<u8>>,
+    index: u32,
+}
+
+impl LoadedFont {
+    fn load(data: Arc<Vec<u8>>, index: u32, name: &str) -> Result<LoadedFont, FormError> {
+        skrifa::FontRef::from_index(&data, index).map_err(|_| FormError::Font(name.to_owned()))?;
+        let font = Font::new(data.clone().into(), index).ok_or_else(|| FormError::Font(name.to_owned()))?;
+        Ok(LoadedFont { font, data, index })
+    }
+
+    fn font_ref(&self) -> skrifa::FontRef<'_> {
+        skrifa::FontRef::from_index(&self.data, self.index).expect("checked when loaded")
+    }
+
+    fn has(&self, c: char) -> bool {
+        self.font_ref().charmap().map(c).is_some_and(|g| g.to_u32() != 0)
+    }
+
+    fn width(&self, text: &str, size: f32) -> f32 {
+        let font = self.font_ref();
+        let charmap = font.charmap();
+        let metrics = font.glyph_metrics(FontSize::new(size), LocationRef::default());
+        text.chars().map(|c| charmap.map(c).and_then(|g| metrics.advance_width(g)).unwrap_or(size)).sum()
+    }
+}
+
+/// The fonts of the form: the main CJK font and the fallback for rare characters. Loaded once, shared by every
+/// form (krilla's fonts are reference-counted).
+#[derive(Clone)]
+pub struct FormFonts {
+    main: LoadedFont,
+    rare: Option<LoadedFont>,
+}
+
+impl FormFonts {
+    /// `main` (a font or a collection, with the face index) and, if given, the fallback for rare characters.
+    pub fn load(main: Vec<u8>, main_index: u32, rare: Option<Vec<u8>>) -> Result<FormFonts, FormError> {
+        let main = LoadedFont::load(Arc::new(main), main_index, "main")?;
+        let rare = rare.map(|bytes| LoadedFont::load(Arc::new(bytes), 0, "rare")).transpose()?;
+        Ok(FormFonts { main, rare })
+    }
+
+    /// `text` cut into runs, each set in the font that has its glyphs (the main font where neither has one).
+    fn runs<'t>(&self, text: &'t str) -> Vec<(&LoadedFont, &'t str)> {
+        let mut runs: Vec<(&LoadedFont, &'t str)> = Vec::new();
+        let mut start = 0;
+        let mut current: Option<&LoadedFont> = None;
+        for (at, c) in text.char_indices() {
+            let font = match &self.rare {
+                Some(rare) if !self.main.has(c) && rare.has(c) => rare,
+                _ => &self.main,
+            };
+            if let Some(previous) = current
+                && !std::ptr::eq(previous, font)
+            {
+                runs.push((previous, &text[start..at]));
+                start = at;
+            }
+            current = Some(font);
+        }
+        if let Some(font) = current {
+            runs.push((font, &text[start..]));
+        }
+        runs
+    }
+
+    fn width(&self, text: &str, size: f32) -> f32 {
+        self.runs(text).iter().map(|(font, run)| font.width(run, size)).sum()
+    }
+
+    /// Draws one line at `(x, baseline)`, run by run.
+    fn draw(&self, surface: &mut Surface<'_>, x: f32, baseline: f32, size: f32, text: &str) {
+        let mut x = x;
+        for (font, run) in self.runs(text) {
+            surface.draw_text(Point::from_xy(x, baseline), font.font.clone(), size, run, false, TextDirection::LeftToRight);
+            x += font.width(run, size);
+        }
+    }
+
+    /// Cuts `text` into lines no wider than `width`.
+    fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for c in text.chars() {
+            line.push(c);
+            if self.width(&line, size) > width && line.chars().count() > 1 {
+                line.pop();
+                lines.push(std::mem::take(&mut line));
+                line.push(c);
+            }
+        }
+        if !line.is_empty() || lines.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+/// What the form shows.
+pub struct FormContent {
+    /// "2027年度卫生专业技术资格考试报名申请表".
+    pub title: String,
+    pub number: String,
+    /// Label and value, top to bottom.
+    pub rows: Vec<(String, String)>,
+    /// The registration photo (JPEG).
+    pub photo_jpeg: Option<Vec<u8>>,
+    /// What the QR code carries (the number and its signature).
+    pub qr_payload: String,
+    pub pledge: String,
+    /// The small print at the bottom (printed when, what to bring).
+    pub footer: String,
+}
+
+fn fill_rect(surface: &mut Surface<'_>, x: f32, y: f32, width: f32, height: f32) {
+    let mut builder = PathBuilder::new();
+    if let Some(rect) = Rect::from_xywh(x, y, width, height) {
+        builder.push_rect(rect);
+    }
+    if let Some(path) = builder.finish() {
+        surface.draw_path(&path);
+    }
+}
+
+/// The QR code as filled squares, `size` points wide, its top left at `(x, y)`.
+fn draw_qr(surface: &mut Surface<'_>, payload: &str, x: f32, y: f32, size: f32) -> Result<(), FormError> {
+    let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M).map_err(|_| FormError::Qr(payload.len()))?;
+    let modules = code.width();
+    // Four modules of quiet zone on each side, as scanners expect.
+    let unit = size / (modules + 8) as f32;
+    let mut builder = PathBuilder::new();
+    for (i, color) in code.to_colors().into_iter().enumerate() {
+        if color == qrcode::Color::Dark {
+            let (row, column) = (i / modules, i % modules);
+            if let Some(rect) = Rect::from_xywh(x + (column + 4) as f32 * unit, y + (row + 4) as f32 * unit, unit, unit) {
+                builder.push_rect(rect);
+            }
+        }
+    }
+    if let Some(path) = builder.finish() {
+        surface.draw_path(&path);
+    }
+    Ok(())
+}
+
+/// The form as a one-page A4 PDF.
+pub fn render(fonts: &FormFonts, content: &FormContent) -> Result<Vec<u8>, FormError> {
+    let mut document = Document::new();
+    document.set_metadata(Metadata::new().title(content.title.clone()).language("zh-CN".into()).creator("kaowu".into()));
+    let photo = match &content.photo_jpeg {
+        Some(bytes) => Some(Image::from_jpeg(bytes.clone().into(), true).map_err(FormError::Photo)?),
+        None => None,
+    };
+    {
+        let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(|| FormError::Pdf("page size".into()))?;
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        let content_width = PAGE_WIDTH - 2.0 * MARGIN;
+
+        let title_size = 17.0;
+        let title_width = fonts.width(&content.title, title_size);
+        fonts.draw(&mut surface, (PAGE_WIDTH - title_width) / 2.0, MARGIN + title_size, title_size, &content.title);
+        let number_line = format!("报名号：{}", content.number);
+        fonts.draw(&mut surface, MARGIN, MARGIN + 48.0, 12.0, &number_line);
+
+        // The photo sits at the right of the first rows; those rows are narrower.
+        let table_top = MARGIN + 62.0;
+        let photo_left = PAGE_WIDTH - MARGIN - PHOTO.0;
+        match photo {
+            Some(image) => {
+                surface.push_transform(&krilla::geom::Transform::from_translate(photo_left, table_top));
+                surface.draw_image(image, Size::from_wh(PHOTO.0, PHOTO.1).expect("positive"));
+                surface.pop();
+            }
+            None => fonts.draw(&mut surface, photo_left + 12.0, table_top + PHOTO.1 / 2.0, TEXT_SIZE, "（照片）"),
+        }
+        let mut y = table_top;
+        fill_rect(&mut surface, MARGIN, y, content_width, 0.6);
+        for (label, value) in &content.rows {
+            let beside_photo = y < table_top + PHOTO.1 + 6.0;
+            let value_width = if beside_photo { photo_left - 8.0 - MARGIN - LABEL_WIDTH } else { content_width - LABEL_WIDTH };
+            let lines = fonts.wrap(value, TEXT_SIZE, value_width - 8.0);
+            let height = ROW_HEIGHT.max(lines.len() as f32 * (TEXT_SIZE + 5.0) + 9.0);
+            fonts.draw(&mut surface, MARGIN + 4.0, y + 16.0, TEXT_SIZE, label);
+            for (i, line) in lines.iter().enumerate() {
+                fonts.draw(&mut surface, MARGIN + LABEL_WIDTH, y + 16.0 + i as f32 * (TEXT_SIZE + 5.0), TEXT_SIZE, line);
+            }
+            y += height;
+            fill_rect(&mut surface, MARGIN, y, if beside_photo && y < table_top + PHOTO.1 { value_width + LABEL_WIDTH } else { content_width }, 0.6);
+        }
+
+        y += 28.0;
+        for line in fonts.wrap(&content.pledge, TEXT_SIZE, content_width) {
+            fonts.draw(&mut surface, MARGIN, y, TEXT_SIZE, &line);
+            y += TEXT_SIZE + 6.0;
+        }
+        y += 18.0;
+        fonts.draw(&mut surface, MARGIN, y, TEXT_SIZE, "考生签名：____________________        日期：______年____月____日");
+        fonts.draw(&mut surface, MARGIN, y + 40.0, TEXT_SIZE, "考点审核意见：________________________________________________");
+
+        let qr_top = PAGE_HEIGHT - MARGIN - QR_SIZE - 14.0;
+        draw_qr(&mut surface, &content.qr_payload, MARGIN - 8.0, qr_top, QR_SIZE)?;
+        fonts.draw(&mut surface, MARGIN + QR_SIZE, qr_top + 40.0, 9.0, "现场确认时请出示本表，扫码核对报名号。");
+        for (i, line) in fonts.wrap(&content.footer, 9.0, content_width - QR_SIZE).iter().enumerate() {
+            fonts.draw(&mut surface, MARGIN + QR_SIZE, qr_top + 56.0 + i as f32 * 13.0, 9.0, line);
+        }
+        surface.finish();
+        page.finish();
+    }
+    document.finish().map_err(|e| FormError::Pdf(format!("{e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The system's fonts, when installed (CI installs them; the tests that need them say so there).
+    fn fonts() -> Option<FormFonts> {
+        let main = std::fs::read("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").ok()?;
+        let rare = std::fs::read("/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf").ok();
+        Some(FormFonts::load(main, 2, rare).expect("fonts load"))
+    }
+
+    #[test]
+    fn text_runs_switch_to_the_font_that_has_the_glyph() {
+        let Some(fonts) = fonts() else {
+            assert!(std::env::var("CI").is_err(), "fonts-noto-cjk must be installed in CI");
+            return;
+        };
+        // 𪚥 (U+2A6A5, Extension B) is not in Noto Sans CJK; BabelStone Han has it.
+        let runs: Vec<(bool, &str)> = fonts.runs("张𪚥伟").into_iter().map(|(font, run)| (std::ptr::eq(font, &fonts.main), run)).collect();
+        assert_eq!(runs, [(true, "张"), (false, "𪚥"), (true, "伟")]);
+        assert_eq!(fonts.runs("").len(), 0);
+    }
+
+    #[test]
+    fn long_values_wrap_within_the_width() {
+        let Some(fonts) = fonts() else { return };
+        let lines = fonts.wrap(&"很长的工作单位名称".repeat(6), 11.0, 200.0);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| fonts.width(l, 11.0) <= 200.0));
+        assert_eq!(lines.concat(), "很长的工作单位名称".repeat(6));
+    }
+}

@@ -2,6 +2,7 @@
 //! Nothing here performs I/O; the store and web layers parse raw input into these types and trust them afterwards.
 
 pub mod admin;
+pub mod announcement;
 pub mod application;
 pub mod correction;
 pub mod education;

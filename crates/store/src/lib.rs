@@ -5,6 +5,7 @@
 mod db;
 pub mod accounts;
 pub mod admins;
+pub mod announcements;
 pub mod applications;
 pub mod audit;
 pub mod console;

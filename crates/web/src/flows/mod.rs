@@ -5,6 +5,7 @@ pub mod application_form;
 pub mod applications;
 pub mod console;
 pub mod admins;
+pub mod announcements;
 pub mod corrections;
 pub mod education;
 pub mod face_recovery;

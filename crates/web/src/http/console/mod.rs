@@ -2,6 +2,7 @@
 //! and TOTP), its own session cookie (path /admin), and pages that only ever see what the admin's scope covers.
 
 mod admins;
+mod announcements;
 mod applications;
 mod audit;
 mod candidates;
@@ -60,6 +61,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/applications/{id}/photo.jpg", get(applications::photo))
         .route("/admin/applications/{id}/files/{file_id}", get(applications::file))
         .route("/admin/applications/{id}/{action}", post(applications::decide))
+        .route("/admin/announcements", get(announcements::list).post(announcements::publish))
+        .route("/admin/announcements/{id}/withdraw", post(announcements::withdraw))
         .route("/admin/admins", get(admins::page).post(admins::create))
         .route("/admin/sites", post(admins::create_site))
         .route("/admin/audit", get(audit::page))

@@ -268,11 +268,28 @@ impl FormErrors {
 #[template(path = "home.html")]
 struct HomePage {
     c: Chrome,
+    announcements: Vec<AnnouncementRow>,
 }
 
-async fn home(ctx: PageCtx) -> Response {
+pub struct AnnouncementRow {
+    pub title: String,
+    pub body: String,
+    pub published: String,
+}
+
+/// The home page, with this exam year's notices for the candidate's 考区 (national ones only for visitors).
+async fn home(axum::extract::State(state): axum::extract::State<AppState>, ctx: PageCtx) -> Response {
+    let account_id = ctx.session.0.as_ref().map(|(session, _)| session.account_id.clone());
+    let announcements = match crate::flows::announcements::for_candidate(&state, account_id.as_deref()).await {
+        Ok(found) => found.into_iter().map(|a| AnnouncementRow { title: a.title, body: a.body, published: crate::state::beijing_time(a.published_at) }).collect(),
+        Err(error) => {
+            // The page still serves its purpose (the way in) without the notices.
+            tracing::warn!(?error, "announcements not read for the home page");
+            Vec::new()
+        }
+    };
     let c = ctx.chrome("首页", "Home");
-    ctx.render(StatusCode::OK, HomePage { c })
+    ctx.render(StatusCode::OK, HomePage { c, announcements })
 }
 
 #[derive(Template)]

@@ -4,6 +4,9 @@
 mod support;
 
 use store::audit::AuditFilter;
+use domain::admin::Scope;
+use domain::exam_plan::WindowKind;
+use support::console::{ADMIN_PASSWORD, Console, make_admin, site};
 use support::{Backend, spawn_app};
 use web::flows::plans::{ImportPlanError, import};
 
@@ -64,7 +67,7 @@ async fn a_wrong_plan_changes_nothing(backend: Backend) {
     app.shutdown().await;
 }
 
-on_both_databases!(the_demo_plan_imports_as_revisions_with_their_audit_entries, a_wrong_plan_changes_nothing);
+on_both_databases!(the_demo_plan_imports_as_revisions_with_their_audit_entries, a_wrong_plan_changes_nothing, the_console_changes_windows_and_takes_plan_files);
 
 #[test]
 fn the_demo_plan_is_valid_whatever_day_the_demo_starts() {
@@ -80,4 +83,78 @@ fn the_demo_plan_is_valid_whatever_day_the_demo_starts() {
     }
     assert_eq!(kaowu::plan::next_exam_year(1_796_083_200), 2027, "2026-12-01 → the 2027 exams");
     assert_eq!(kaowu::plan::next_exam_year(1_780_272_000), 2026, "2026-06-01 → the 2026 exams");
+}
+
+/// A Beijing time `days` from now, as a browser's datetime-local input sends it.
+fn local(days: i64) -> String {
+    let at = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)) + time::Duration::days(days);
+    format!("{:04}-{:02}-{:02}T08:00", at.year(), at.month() as u8, at.day())
+}
+
+async fn post_windows(app: &support::TestApp, console: &Console, fields: Vec<(&'static str, String)>) -> (u16, String) {
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    console.post(app, "/admin/plan/windows", &form).await
+}
+
+async fn the_console_changes_windows_and_takes_plan_files(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let year = support::load_demo_plan(&app).await;
+    let hash = web::passwords::hash_blocking(ADMIN_PASSWORD);
+    make_admin(&app, "nation", Scope::National, &hash).await;
+    make_admin(&app, "beijing", Scope::Province { province: "11".into() }, &hash).await;
+    make_admin(&app, "site_1101", site("1101"), &hash).await;
+    let year_text = year.to_string();
+    let windows_form = |revision: &str, region: &'static str, opens: String, closes: String, reason: &'static str| {
+        vec![("exam_year", year_text.clone()), ("revision", revision.to_owned()), ("region", region.to_owned()), ("application_opens", opens), ("application_closes", closes), ("reason", reason.to_owned())]
+    };
+
+    // The 考区 moves its own application window to open tomorrow (naming another province changes nothing else).
+    let beijing = Console::log_in(&app, "beijing").await;
+    let (status, page) = beijing.get(&app, "/admin/plan").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-testid=\"windows\"") && page.contains("application_opens"), "{page}");
+    let (status, page) = post_windows(&app, &beijing, windows_form("1", "31", local(3), local(1), "推迟报名")).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("结束时间应晚于开始时间") && page.contains(&local(3)), "explained, what was typed kept");
+    let (status, _) = post_windows(&app, &beijing, windows_form("1", "31", local(1), local(9), "推迟报名")).await;
+    assert_eq!(status, 303);
+    let stored = app.store.plan(year).await.unwrap().unwrap();
+    assert_eq!(stored.revision, 2);
+    let now = web::state::now();
+    assert!(!stored.plan.is_open("11", WindowKind::Application, now), "北京 opens tomorrow");
+    assert!(stored.plan.is_open("31", WindowKind::Application, now) && stored.plan.is_open("44", WindowKind::Application, now), "others untouched");
+    // A change made from an older revision is refused rather than undoing the newer one.
+    let (status, page) = post_windows(&app, &beijing, windows_form("1", "", local(0), local(9), "再改")).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("计划刚被他人修改"));
+    // A 考点 admin reads but cannot change.
+    let site_admin = Console::log_in(&app, "site_1101").await;
+    let (status, _) = post_windows(&app, &site_admin, windows_form("2", "", local(0), local(9), "试试")).await;
+    assert_eq!(status, 409);
+    assert_eq!(app.store.plan(year).await.unwrap().unwrap().revision, 2);
+
+    let audit = app.store.search_audit(&Scope::National, &AuditFilter { action: Some("plan.windows".into()), ..Default::default() }, 10).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!((audit[0].admin_username.as_str(), audit[0].reason.as_str()), ("beijing", "推迟报名"));
+    assert!(audit[0].after_state.as_deref().unwrap().contains("\"province\":\"11\""));
+
+    // A national admin uploads a plan file: a wrong one lists its lines and changes nothing; a right one is a revision.
+    let nation = Console::log_in(&app, "nation").await;
+    let upload = |name: &'static str, text: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", nation.csrf.clone())
+            .text("reason", "年度计划调整")
+            .part("file", reqwest::multipart::Part::bytes(text.into_bytes()).file_name(name));
+        nation.browser.post(app.url("/admin/plan/upload")).header("accept", "text/html").multipart(form).send()
+    };
+    let good = kaowu::plan::render_demo_plan(web::state::now());
+    let bad = good.replace("kind: payment", "kind: paying");
+    let answer = upload("plan.yaml", bad).await.unwrap();
+    assert_eq!(answer.status(), 422);
+    let page = answer.text().await.unwrap();
+    assert!(page.contains("plan.yaml:") && page.contains("plan.window_kind"), "the line of the problem: {page}");
+    assert_eq!(app.store.plan(year).await.unwrap().unwrap().revision, 2);
+    assert_eq!(upload("plan.yaml", good).await.unwrap().status(), 303);
+    assert_eq!(app.store.plan(year).await.unwrap().unwrap().revision, 3);
+    app.shutdown().await;
 }

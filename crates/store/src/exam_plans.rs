@@ -51,10 +51,19 @@ impl PlanRow {
 impl Store {
     /// Saves `plan` as its year's newest revision, writes its 考点 (new ones added, existing ones' name, address
     /// and phone updated), and records `entry` — all in one transaction. Returns the revision.
-    #[tracing::instrument(skip_all, fields(exam_year = plan.exam_year))]
     pub async fn save_plan(&self, plan: &ExamPlan, entry: &AuditEntry) -> Result<i64, SavePlanError> {
+        self.save_plan_revision(plan, None, entry).await
+    }
+
+    /// As `save_plan`, for a change made to revision `based_on`: if another revision was saved since, nothing
+    /// is written and the answer is `ChangedMeanwhile` (an edit never silently undoes someone else's).
+    #[tracing::instrument(skip_all, fields(exam_year = plan.exam_year))]
+    pub async fn save_plan_revision(&self, plan: &ExamPlan, based_on: Option<i64>, entry: &AuditEntry) -> Result<i64, SavePlanError> {
+        // With `based_on` the new revision's number is fixed at the next one: revisions are numbered without
+        // gaps, so if any was saved since, that number exists and the primary key refuses it. Without it, the
+        // next number after the newest.
         const INSERT: &str = "INSERT INTO exam_plan_revisions (exam_year, revision, document, created_at, created_by, note) \
-             SELECT $1, COALESCE(MAX(revision), 0) + 1, $2, $3, $4, $5 FROM exam_plan_revisions WHERE exam_year = $1 RETURNING revision";
+             SELECT $1, COALESCE($6, COALESCE(MAX(revision), 0)) + 1, $2, $3, $4, $5 FROM exam_plan_revisions WHERE exam_year = $1 RETURNING revision";
         const UPSERT_SITE: &str = "INSERT INTO sites (code, province_code, name, address, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, address = excluded.address, phone = excluded.phone";
         let document = serde_json::to_string(plan).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -65,6 +74,7 @@ impl Store {
                 .bind(entry.at)
                 .bind(&entry.admin_username)
                 .bind(&entry.reason)
+                .bind(based_on)
                 .fetch_one(&mut *tx)
                 .await?;
             for site in &plan.sites {

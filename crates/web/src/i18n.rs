@@ -304,6 +304,16 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
         "announcement.exam_year" => ("请填写考试年度，如 2027。", "Enter the exam year, e.g. 2027."),
         "announcement.may_not_publish" => ("考点管理员不能发布公告，请联系考区管理员。", "Site admins cannot publish notices; ask your province admin."),
         "announcement.withdrawn_already" => ("该公告已撤下。", "This notice was already withdrawn."),
+        "plan.may_not_edit" => ("考点管理员不能修改考试计划。", "Site admins cannot change the exam plan."),
+        "plan.may_not_upload" => ("只有全国管理员可以导入计划文件。", "Only national admins can import a plan file."),
+        "plan.changed_meanwhile" => ("计划刚被他人修改，请查看最新版本后重新修改。", "Someone changed the plan meanwhile; look at the newest revision and make your change again."),
+        "plan.file_type" => ("请选择 .yaml、.yml 或 .csv 计划文件（UTF-8，不超过 512 KB）。", "Choose a .yaml, .yml or .csv plan file (UTF-8, at most 512 KB)."),
+        "plan.file_invalid" => ("计划文件有错误，未做任何更改：", "The plan file has problems; nothing was changed:"),
+        "plan.moment" => ("请填写北京时间，如 2027-01-05 08:00。", "Enter a Beijing time, e.g. 2027-01-05 08:00."),
+        "plan.window_order" => ("结束时间应晚于开始时间。", "The window must close after it opens."),
+        "plan.window_required" => ("全国默认时间不能为空。", "The defaults cannot be empty."),
+        "plan.window_sequence" => ("时间顺序不对：缴费、准考证打印、考试、成绩查询须依次在报名之后开始", "Out of order: payment, tickets, exam and scores must open in that order after applications"),
+        "plan.province_not_in_plan" => ("该考区不在本年度计划中。", "That province is not in this year's plan."),
         "application.form_not_ready" => ("报名提交后才能打印申请表。", "The form can be printed once the application is submitted."),
         "document.fonts_missing" => ("申请表暂时无法生成（服务器缺少字体），请稍后再试。", "The form cannot be made right now (fonts are missing on the server); try again later."),
         "document.render_failed" => ("申请表暂时无法生成，请稍后再试。", "The form cannot be made right now; try again later."),
@@ -345,6 +355,13 @@ pub fn error_message(code: &str, detail: Option<&str>, lang: Lang) -> String {
             Lang::Zh => format!("{text}（约 {minutes} 分钟后解除）。"),
             Lang::En => format!("{text} (about {minutes} minutes)."),
         },
+        Some(detail) if code == "plan.window_sequence" => {
+            let (province, before) = detail.split_once('|').unwrap_or((detail, ""));
+            match lang {
+                Lang::Zh => format!("{text}（考区 {province}：不应早于{before}开始）。"),
+                Lang::En => format!("{text} (province {province})."),
+            }
+        }
         Some(count) if code == "review.bulk_count_changed" => match lang {
             Lang::Zh => format!("{text}（现为 {count} 份）。"),
             Lang::En => format!("{text} (now {count})."),

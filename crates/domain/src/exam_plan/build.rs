@@ -117,14 +117,7 @@ impl Checker {
     /// "2026-12-03 08:00" Beijing time → Unix seconds.
     fn moment(&mut self, value: &Value, field: &str) -> Option<i64> {
         let text = value.text.trim();
-        let parsed = text.split_once(' ').and_then(|(date, clock)| {
-            let date = parse_date(date)?;
-            let (hour, minute) = clock.trim().split_once(':')?;
-            let (hour, minute) = (hour.parse::<u8>().ok()?, minute.parse::<u8>().ok()?);
-            let date = time::Date::from_calendar_date(date.year as i32, time::Month::try_from(date.month).ok()?, date.day).ok()?;
-            let at = date.with_hms(hour, minute, 0).ok()?;
-            Some(at.assume_utc().unix_timestamp() - SHANGHAI_OFFSET_SECONDS)
-        });
+        let parsed = parse_shanghai(text);
         if parsed.is_none() {
             self.fail(value.at, "plan.moment", format!("“{field}”应为北京时间，如 2026-12-03 08:00，而不是“{text}”"));
         }
@@ -167,6 +160,36 @@ impl Checker {
             false
         }
     }
+}
+
+/// "2026-12-03 08:00" (or the browser's "2026-12-03T08:00") Beijing time → Unix seconds.
+pub(super) fn parse_shanghai(text: &str) -> Option<i64> {
+    let (date, clock) = text.trim().split_once([' ', 'T'])?;
+    let date = parse_date(date)?;
+    let (hour, minute) = clock.trim().split_once(':')?;
+    let (hour, minute) = (hour.parse::<u8>().ok()?, minute.parse::<u8>().ok()?);
+    let date = time::Date::from_calendar_date(date.year as i32, time::Month::try_from(date.month).ok()?, date.day).ok()?;
+    let at = date.with_hms(hour, minute, 0).ok()?;
+    Some(at.assume_utc().unix_timestamp() - SHANGHAI_OFFSET_SECONDS)
+}
+
+/// Where a province's windows break the year's order (apply, pay, print tickets, sit, see scores; review runs
+/// alongside applications): (province, the window, the one it opens before).
+pub(super) fn sequence_breaks(provinces: &[ProvincePlan], windows: &[Window]) -> Vec<(String, WindowKind, WindowKind)> {
+    let mut breaks = Vec::new();
+    for province in provinces {
+        let mut previous: Option<(WindowKind, i64)> = None;
+        for kind in WindowKind::ALL.into_iter().filter(|k| *k != WindowKind::Review) {
+            let Some(window) = windows.iter().find(|w| w.kind == kind && w.province.as_deref() == Some(province.code.as_str())).or_else(|| windows.iter().find(|w| w.kind == kind && w.province.is_none())) else { continue };
+            if let Some((before, opened)) = previous
+                && window.opens_at < opened
+            {
+                breaks.push((province.code.clone(), kind, before));
+            }
+            previous = Some((kind, window.opens_at));
+        }
+    }
+    breaks
 }
 
 fn parse_date(text: &str) -> Option<PlanDate> {
@@ -386,20 +409,9 @@ pub(super) fn build(source: &PlanSource, context: &BuildContext) -> Result<ExamP
             windows.push(Window { province, kind, opens_at, closes_at });
         }
     }
-    // Each province's windows follow the year's order: apply, pay, print tickets, sit, see scores. Review runs
-    // alongside applications (a province may open its applications later than the plan-wide review).
-    for province in &provinces {
-        let mut previous: Option<(WindowKind, i64)> = None;
-        for kind in WindowKind::ALL.into_iter().filter(|k| *k != WindowKind::Review) {
-            let Some(window) = windows.iter().find(|w| w.kind == kind && w.province.as_deref() == Some(province.code.as_str())).or_else(|| windows.iter().find(|w| w.kind == kind && w.province.is_none())) else { continue };
-            if let Some((before, opened)) = previous
-                && window.opens_at < opened
-            {
-                let at = rows("windows").iter().find(|r| r.get("kind").is_some_and(|v| v.text.trim() == kind.code())).map(|r| r.at).unwrap_or_default();
-                check.fail(at, "plan.window_sequence", format!("考区“{}”的{}不应早于{}开始", province.code, kind.name_zh(), before.name_zh()));
-            }
-            previous = Some((kind, window.opens_at));
-        }
+    for (province, kind, before) in sequence_breaks(&provinces, &windows) {
+        let at = rows("windows").iter().find(|r| r.get("kind").is_some_and(|v| v.text.trim() == kind.code())).map(|r| r.at).unwrap_or_default();
+        check.fail(at, "plan.window_sequence", format!("考区“{province}”的{}不应早于{}开始", kind.name_zh(), before.name_zh()));
     }
 
     // Fees.

@@ -4,9 +4,11 @@
 //! from a plan file (or a stored plan), which refuses, with the line, anything that does not hold together.
 
 mod build;
+mod edit;
 pub mod source;
 
 pub use build::BuildContext;
+pub use edit::WindowEdit;
 pub use source::{Location, PlanError, PlanFormat};
 
 use serde::{Deserialize, Serialize};

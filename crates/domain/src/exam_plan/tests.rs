@@ -290,3 +290,30 @@ fn applications_move_only_inside_their_windows() {
     // 上海's own window.
     assert_eq!(check_transition(&plan, "31", Draft, Submit, beijing("2026-12-04 12:00")), Err("application.window_closed"));
 }
+
+fn edit(kind: WindowKind, opens: &str, closes: &str) -> WindowEdit {
+    WindowEdit { kind: Some(kind), opens: opens.into(), closes: closes.into() }
+}
+
+#[test]
+fn a_province_edits_its_own_windows_under_the_same_rules() {
+    let plan = plan();
+    // 北京 gets its own application window (typed as a browser's datetime-local sends it), and keeps the defaults otherwise.
+    let edited = plan.with_windows(Some("11"), &[edit(WindowKind::Application, "2026-12-04T09:00", "2026-12-10 17:00"), edit(WindowKind::Payment, "", "")]).unwrap();
+    assert!(edited.is_open("11", WindowKind::Application, beijing("2026-12-04 09:00")));
+    assert!(!edited.is_open("11", WindowKind::Application, beijing("2026-12-03 09:00")));
+    assert_eq!(edited.own_windows(Some("31")), plan.own_windows(Some("31")), "other provinces untouched");
+    // Removing 上海's override falls back to the default.
+    let back = plan.with_windows(Some("31"), &[edit(WindowKind::Application, "", "")]).unwrap();
+    assert!(back.is_open("31", WindowKind::Application, beijing("2026-12-03 08:00")));
+
+    let errors = plan.with_windows(Some("11"), &[edit(WindowKind::Application, "明天", "2026-12-10 17:00"), edit(WindowKind::Review, "2026-12-10 17:00", "2026-12-09 17:00")]).unwrap_err();
+    let found: Vec<(&str, &str)> = errors.0.iter().map(|e| (e.field.as_str(), e.code)).collect();
+    assert_eq!(found, [("application_opens", "plan.moment"), ("review_closes", "plan.window_order")]);
+    // Payment before applications open breaks the year's order.
+    let errors = plan.with_windows(Some("11"), &[edit(WindowKind::Payment, "2026-11-01 08:00", "2026-11-05 17:00")]).unwrap_err();
+    assert_eq!(errors.0[0].code, "plan.window_sequence");
+    // The defaults cannot be left empty; a province not in the plan is refused.
+    assert_eq!(plan.with_windows(None, &[edit(WindowKind::Review, "", "")]).unwrap_err().0[0].code, "plan.window_required");
+    assert!(plan.with_windows(Some("44"), &[]).is_err());
+}

@@ -11,6 +11,7 @@ mod corrections;
 mod dashboard;
 mod jobs;
 mod login;
+mod plan;
 
 use super::pages::{Chrome, PageCtx, error_page};
 use crate::error::ApiError;
@@ -63,6 +64,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/applications/{id}/{action}", post(applications::decide))
         .route("/admin/announcements", get(announcements::list).post(announcements::publish))
         .route("/admin/announcements/{id}/withdraw", post(announcements::withdraw))
+        .route("/admin/plan", get(plan::page))
+        .route("/admin/plan/windows", post(plan::save_windows))
+        .route("/admin/plan/upload", post(plan::upload))
         .route("/admin/admins", get(admins::page).post(admins::create))
         .route("/admin/sites", post(admins::create_site))
         .route("/admin/audit", get(audit::page))

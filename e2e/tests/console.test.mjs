@@ -5,7 +5,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, PHONE, assertAccessible, assertNoHorizontalScroll, newCandidate, newIdNumber, registerThroughPages, submitAndWait, useServerAndBrowser } from '../lib/kaowu.mjs';
+import { DESKTOP, PHONE, assertAccessible, consoleLogIn, assertNoHorizontalScroll, newCandidate, newIdNumber, registerThroughPages, submitAndWait, useServerAndBrowser } from '../lib/kaowu.mjs';
 
 const ADMIN = 'admin_1101';
 const ADMIN_PASSWORD = 'Kaowu!Admin2026';
@@ -61,30 +61,7 @@ describe('console and correction requests', () => {
       });
 
       await env.withPage(t, size, async (page) => {
-        await page.goto('/admin/login');
-        await assertAccessible(page, '/admin/login');
-        await page.fill('#login', ADMIN);
-        await page.fill('#password', ADMIN_PASSWORD);
-        await submitAndWait(page, '下一步');
-        assert.equal(new URL(page.url()).pathname, '/admin/totp');
-        await assertAccessible(page, '/admin/totp');
-        // The demo's simulated authenticator app shows the code; a code opens the console once, so each test
-        // waits for a fresh one.
-        const totp = await page.context().newPage();
-        await totp.goto('/sim/authenticator');
-        const first = await totp.locator(`[data-account="${ADMIN}"]`).innerText();
-        let code = first;
-        if (label === 'phone') {
-          for (let i = 0; i < 70 && code === first; i += 1) {
-            await totp.waitForTimeout(500);
-            await totp.reload();
-            code = await totp.locator(`[data-account="${ADMIN}"]`).innerText();
-          }
-        }
-        await totp.close();
-        await page.fill('#code', code);
-        await submitAndWait(page, '验证并登录');
-        assert.equal(new URL(page.url()).pathname, '/admin');
+        await consoleLogIn(page, ADMIN, ADMIN_PASSWORD, { freshCode: label === 'phone', checkPages: true });
         assert.ok(Number(await page.getByTestId('candidate-count').innerText()) >= 2, 'the demo candidate and the new one');
         assert.equal(await page.getByTestId('chart-registrations').locator('svg[role="img"]').count(), 1);
         await assertAccessible(page, '/admin dashboard');

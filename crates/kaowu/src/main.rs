@@ -99,6 +99,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// Application submissions/s and 申请表 PDFs/s through HTTP, against reads and drawing without HTTP.
+    Apply {
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Candidates, each with a client of their own.
+        #[arg(long, default_value_t = 64)]
+        candidates: usize,
+    },
     /// 12-megapixel originals through the photo tool per second, against decoding alone.
     Photo {
         #[arg(long, default_value_t = 10)]
@@ -214,6 +222,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Photo { seconds, face }) => {
             let report = tokio::task::spawn_blocking(move || kaowu::bench::photo(kaowu::bench::PhotoBenchOptions { seconds, face })).await??;
+            report.print();
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Apply { seconds, candidates }) => {
+            let report = kaowu::bench::apply(kaowu::bench::ApplyBenchOptions { seconds, candidates }).await?;
             report.print();
             Ok(())
         }

@@ -189,7 +189,8 @@ impl Store {
     }
 
     /// Moves an application from `from` to `to` and records why, at once; false when its state was no longer
-    /// `from` (someone else moved it first) — nothing is changed then. An authority's move is also audited.
+    /// `from` (someone else moved it first) — nothing is changed then. An authority's move is also audited; a
+    /// submission also locks the candidate's photo.
     #[tracing::instrument(skip(self, actor, reason, audit))]
     pub async fn transition_application(
         &self,
@@ -207,9 +208,16 @@ impl Store {
              submitted_at = CASE WHEN $3 = 'submitted' THEN $4 ELSE submitted_at END, \
              decision_reason = CASE WHEN $3 IN ('rejected', 'needs_supplement') THEN $5 WHEN $3 = 'submitted' THEN NULL ELSE decision_reason END \
              WHERE id = $1 AND state = $2";
+        // The photo on a submitted application is the one the authority reviews and the ticket prints: it is
+        // locked in the submission's own transaction.
+        const LOCK_PHOTO: &str = "UPDATE photos SET locked_at = $2 WHERE account_id = (SELECT account_id FROM applications WHERE id = $1) AND locked_at IS NULL";
+        let _turn = self.write_turn().await;
         let moved = on_db!(&self.db, pool => async {
             let mut tx = pool.begin().await?;
             let moved = sqlx::query(SQL).bind(id).bind(from.code()).bind(to.code()).bind(now).bind(reason).execute(&mut *tx).await?.rows_affected() > 0;
+            if moved && to == ApplicationState::Submitted {
+                sqlx::query(LOCK_PHOTO).bind(id).bind(now).execute(&mut *tx).await?;
+            }
             if moved {
                 sqlx::query(INSERT_EVENT).bind(crate::audit::entry_id()).bind(id).bind(now).bind(actor.kind).bind(&actor.id).bind(&actor.name)
                     .bind(from.code()).bind(to.code()).bind(reason)

@@ -92,10 +92,21 @@ impl Store {
 
     /// The newest revision of a year's plan.
     pub async fn plan(&self, exam_year: u16) -> StoreResult<Option<StoredPlan>> {
-        const SQL: &str = "SELECT revision, document, created_at, created_by, note FROM exam_plan_revisions \
-             WHERE exam_year = $1 ORDER BY revision DESC LIMIT 1";
-        let row = on_db!(&self.db, pool => sqlx::query_as::<_, PlanRow>(SQL).bind(exam_year as i64).fetch_optional(pool).await)?;
-        row.map(PlanRow::into_stored).transpose()
+        // Every application request needs the plan: the newest revision number is asked each time (so every
+        // node sees a new revision at once), the document is read and parsed only when that revision is not
+        // the one already in memory.
+        let revision = self.plan_revision(exam_year).await?;
+        if revision == 0 {
+            return Ok(None);
+        }
+        if let Some(hit) = self.plan_cache.lock().expect("plan cache").get(&exam_year).filter(|p| p.revision == revision) {
+            return Ok(Some(hit.clone()));
+        }
+        const SQL: &str = "SELECT revision, document, created_at, created_by, note FROM exam_plan_revisions WHERE exam_year = $1 AND revision = $2";
+        let row = on_db!(&self.db, pool => sqlx::query_as::<_, PlanRow>(SQL).bind(exam_year as i64).bind(revision).fetch_optional(pool).await)?;
+        let Some(stored) = row.map(PlanRow::into_stored).transpose()? else { return Ok(None) };
+        self.plan_cache.lock().expect("plan cache").insert(exam_year, stored.clone());
+        Ok(Some(stored))
     }
 
     /// The newest revision number of a year's plan (0 when there is none): a cheap check whether a cached

@@ -50,11 +50,25 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pub db: Db,
     vault: PiiVault,
+    /// SQLite takes one writer at a time, and a second one waits in SQLite's busy handler, which sleeps in
+    /// growing steps: under a storm of writes most of the time goes to sleeping. Hot write paths take this
+    /// gate first on SQLite, so writers queue in order instead (PostgreSQL needs no gate).
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The newest exam plan of each year as last read, checked against the revision number on every use.
+    plan_cache: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u16, exam_plans::StoredPlan>>>,
 }
 
 impl Store {
     pub fn new(db: Db, vault: PiiVault) -> Store {
-        Store { db, vault }
+        Store { db, vault, write_gate: Default::default(), plan_cache: Default::default() }
+    }
+
+    /// Holds the SQLite writer's place for a write transaction (no-op on PostgreSQL).
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.db {
+            Db::Sqlite(_) => Some(self.write_gate.lock().await),
+            Db::Postgres(_) => None,
+        }
     }
 
     pub fn vault(&self) -> &PiiVault {

@@ -26,7 +26,7 @@ pub struct LoginBenchReport {
     pub peak_rss_mb: f64,
 }
 
-const PASSWORD: &str = "Bench!2026pw";
+use super::{PASSWORD, free_port};
 
 pub async fn login(options: LoginBenchOptions) -> anyhow::Result<LoginBenchReport> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
@@ -174,20 +174,7 @@ fn bench_username(n: usize) -> String {
 }
 
 async fn register_bench_account(client: &reqwest::Client, base: &str, n: usize) -> anyhow::Result<()> {
-    // A resident ID number per account: the demo's birth date and district, sequence numbers from 100.
-    let first17 = format!("11010519900307{:03}", 100 + n);
-    let id = format!("{first17}{}", domain::id_number::gb11643_check_char(&first17).context("17 digits")?);
-    let body = json!({
-        "username": bench_username(n), "password": PASSWORD, "name": "测试", "id_type": "resident_id", "id_number": id,
-        "security_question": "您的出生地是？", "security_answer": "北京", "name_uses_pinyin": false,
-        "accept_notice": true, "accept_privacy": true,
-        "confirm": {"name": "测试", "id_type": "resident_id", "id_number": id}
-    });
-    let response = client.post(format!("{base}/api/v1/accounts")).json(&body).send().await?;
-    if response.status().as_u16() != 201 {
-        bail!("registering the bench account failed: {} {}", response.status(), response.text().await.unwrap_or_default());
-    }
-    Ok(())
+    super::register_candidate(client, base, &bench_username(n), 100 + n).await
 }
 
 struct ServerProcess {
@@ -240,10 +227,6 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

@@ -45,7 +45,7 @@ pub fn printable(application: &Application) -> bool {
 }
 
 /// The form's fonts, read on first use (the CJK collection is large) and kept for every later form.
-fn fonts(state: &AppState) -> Result<&FormFonts, FlowError> {
+pub fn loaded_fonts(state: &AppState) -> Result<&FormFonts, FlowError> {
     let settings = &state.settings;
     let loaded = state.form_fonts.get_or_init(|| {
         let main = std::fs::read(&settings.form_font).map_err(|e| format!("{}: {e}", settings.form_font.display()))?;
@@ -63,7 +63,7 @@ pub async fn render(state: &AppState, content: FormContent) -> Result<Vec<u8>, F
     let state = state.clone();
     let content = Arc::new(content);
     tokio::task::spawn_blocking(move || {
-        let fonts = fonts(&state)?;
+        let fonts = loaded_fonts(&state)?;
         documents::form::render(fonts, &content).map_err(|error| {
             tracing::error!(%error, "the 申请表 could not be drawn");
             FlowError::Upstream("document.render_failed")

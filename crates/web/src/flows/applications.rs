@@ -176,9 +176,8 @@ pub async fn submit(state: &AppState, account_id: &str, id: &str) -> Result<Appl
     if let Some(first) = missing_for_submission(state, &application, &stored.plan).await?.first() {
         return Err(FlowError::Refused(first));
     }
+    // The move locks the photo too (the one the authority reviews and the ticket prints).
     move_own(state, &application, from, to).await?;
-    // The photo on a submitted application is the one the authority reviews and the ticket prints.
-    state.store.lock_photo(account_id, now()).await?;
     super::wechat::notify_application(state, account_id, "报名已提交", &format!("报名号 {}，请等待考点审核。", application.number)).await;
     Ok(own(state, account_id, id).await?.0)
 }

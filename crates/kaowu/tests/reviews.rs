@@ -15,6 +15,7 @@ on_both_databases!(
     approving_a_filtered_set_needs_its_count,
     decisions_wait_for_the_review_window,
     the_printed_form_carries_the_name_and_a_code_that_opens_it,
+    parallel_moves_of_one_application_move_it_once,
 );
 
 /// A candidate's submitted application for 中级 nursing at `site` (eligible: a bachelor's and ten years of work).
@@ -341,5 +342,32 @@ async fn the_printed_form_carries_the_name_and_a_code_that_opens_it(backend: Bac
     assert_eq!(status, 201, "{draft}");
     let (status, error) = app.get_json(&format!("/api/v1/me/applications/{}/form.pdf", draft["id"].as_str().unwrap()), Some(&token)).await;
     assert_eq!((status, error["code"].as_str()), (403, Some("application.form_not_ready")));
+    app.shutdown().await;
+}
+
+/// Moves are committed in batches on SQLite (one writer) and one by one on PostgreSQL; either way, of many moves
+/// from the same state at once exactly one happens, and the history has one event for it.
+async fn parallel_moves_of_one_application_move_it_once(backend: Backend) {
+    let app = spawn_app_with_wechat(backend).await;
+    let year = load_demo_plan(&app).await;
+    let one = submitted_at(&app, year, "1101").await;
+    let two = submitted_at(&app, year, "1101").await;
+    let actor = store::applications::EventActor { kind: "admin", id: "a1".into(), name: "并发测试".into() };
+    let attempts = (0..24).map(|n| {
+        let (store, actor) = (app.store.clone(), actor.clone());
+        let id = if n % 2 == 0 { one.id.clone() } else { two.id.clone() };
+        let to = if n % 3 == 0 { domain::application::ApplicationState::Rejected } else { domain::application::ApplicationState::Approved };
+        tokio::spawn(async move { store.transition_application(&id, domain::application::ApplicationState::Submitted, to, &actor, "并发", web::state::now(), None).await.unwrap() })
+    });
+    let mut moved = 0;
+    for attempt in attempts.collect::<Vec<_>>() {
+        moved += usize::from(attempt.await.unwrap());
+    }
+    assert_eq!(moved, 2, "one move per application");
+    for who in [&one, &two] {
+        let events = app.store.application_events(&who.id).await.unwrap();
+        assert_eq!(events.iter().filter(|e| e.from_state.as_deref() == Some("submitted")).count(), 1, "one event for the move");
+        assert!(matches!(as_candidate(&app, who).await["state"].as_str(), Some("approved" | "rejected")));
+    }
     app.shutdown().await;
 }

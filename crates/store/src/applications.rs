@@ -102,7 +102,7 @@ fn application_number(exam_year: u16, site: &str) -> String {
     format!("{exam_year}{site}{random:08}")
 }
 
-const INSERT_EVENT: &str = "INSERT INTO application_events (id, application_id, at, actor_kind, actor_id, actor_name, from_state, to_state, reason) \
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO application_events (id, application_id, at, actor_kind, actor_id, actor_name, from_state, to_state, reason) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 impl Store {
@@ -202,34 +202,16 @@ impl Store {
         now: i64,
         audit: Option<&crate::audit::AuditEntry>,
     ) -> StoreResult<bool> {
-        // A submission clears the last decision's reason and stamps the time the queue sorts by; a decision
-        // that needs a reason keeps it for the candidate to read.
-        const SQL: &str = "UPDATE applications SET state = $3, updated_at = $4, \
-             submitted_at = CASE WHEN $3 = 'submitted' THEN $4 ELSE submitted_at END, \
-             decision_reason = CASE WHEN $3 IN ('rejected', 'needs_supplement') THEN $5 WHEN $3 = 'submitted' THEN NULL ELSE decision_reason END \
-             WHERE id = $1 AND state = $2";
-        // The photo on a submitted application is the one the authority reviews and the ticket prints: it is
-        // locked in the submission's own transaction.
-        const LOCK_PHOTO: &str = "UPDATE photos SET locked_at = $2 WHERE account_id = (SELECT account_id FROM applications WHERE id = $1) AND locked_at IS NULL";
-        let _turn = self.write_turn().await;
-        let moved = on_db!(&self.db, pool => async {
-            let mut tx = pool.begin().await?;
-            let moved = sqlx::query(SQL).bind(id).bind(from.code()).bind(to.code()).bind(now).bind(reason).execute(&mut *tx).await?.rows_affected() > 0;
-            if moved && to == ApplicationState::Submitted {
-                sqlx::query(LOCK_PHOTO).bind(id).bind(now).execute(&mut *tx).await?;
-            }
-            if moved {
-                sqlx::query(INSERT_EVENT).bind(crate::audit::entry_id()).bind(id).bind(now).bind(actor.kind).bind(&actor.id).bind(&actor.name)
-                    .bind(from.code()).bind(to.code()).bind(reason)
-                    .execute(&mut *tx).await?;
-                if let Some(entry) = audit {
-                    crate::audit::insert_audit!(entry).execute(&mut *tx).await?;
-                }
-            }
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(moved)
-        }.await)?;
-        Ok(moved)
+        let movement = crate::transitions::Move {
+            id: id.to_owned(),
+            from,
+            to,
+            actor: actor.clone(),
+            reason: reason.to_owned(),
+            now,
+            audit: audit.cloned(),
+        };
+        self.apply_move(movement).await
     }
 
     /// An application's history, oldest first.

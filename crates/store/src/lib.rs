@@ -25,6 +25,7 @@ pub mod reference;
 pub mod regions;
 pub mod reviews;
 pub mod sessions;
+mod transitions;
 pub mod throttle;
 pub mod wechat;
 
@@ -50,25 +51,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pub db: Db,
     vault: PiiVault,
-    /// SQLite takes one writer at a time, and a second one waits in SQLite's busy handler, which sleeps in
-    /// growing steps: under a storm of writes most of the time goes to sleeping. Hot write paths take this
-    /// gate first on SQLite, so writers queue in order instead (PostgreSQL needs no gate).
-    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// On SQLite, application moves go through one writer task that commits them in batches (transitions.rs).
+    transition_queue: std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<transitions::Queued>>>,
     /// The newest exam plan of each year as last read, checked against the revision number on every use.
     plan_cache: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u16, exam_plans::StoredPlan>>>,
 }
 
 impl Store {
     pub fn new(db: Db, vault: PiiVault) -> Store {
-        Store { db, vault, write_gate: Default::default(), plan_cache: Default::default() }
-    }
-
-    /// Holds the SQLite writer's place for a write transaction (no-op on PostgreSQL).
-    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match self.db {
-            Db::Sqlite(_) => Some(self.write_gate.lock().await),
-            Db::Postgres(_) => None,
-        }
+        Store { db, vault, transition_queue: Default::default(), plan_cache: Default::default() }
     }
 
     pub fn vault(&self) -> &PiiVault {

@@ -169,7 +169,7 @@ pub async fn missing_for_submission(state: &AppState, application: &Application,
 }
 
 /// Hands the application in for review.
-pub async fn submit(state: &AppState, account_id: &str, id: &str) -> Result<Application, FlowError> {
+pub async fn submit(state: &AppState, account_id: &str, id: &str) -> Result<(), FlowError> {
     let (application, stored) = own(state, account_id, id).await?;
     let from = application.state();
     let to = check_transition(&stored.plan, &application.province_code, from, Transition::Submit, now()).map_err(FlowError::Refused)?;
@@ -179,17 +179,17 @@ pub async fn submit(state: &AppState, account_id: &str, id: &str) -> Result<Appl
     // The move locks the photo too (the one the authority reviews and the ticket prints).
     move_own(state, &application, from, to).await?;
     super::wechat::notify_application(state, account_id, "报名已提交", &format!("报名号 {}，请等待考点审核。", application.number)).await;
-    Ok(own(state, account_id, id).await?.0)
+    Ok(())
 }
 
 /// Takes a submitted application back (before review starts), to change it and submit again.
-pub async fn withdraw(state: &AppState, account_id: &str, id: &str) -> Result<Application, FlowError> {
+pub async fn withdraw(state: &AppState, account_id: &str, id: &str) -> Result<(), FlowError> {
     let (application, stored) = own(state, account_id, id).await?;
     let from = application.state();
     let to = check_transition(&stored.plan, &application.province_code, from, Transition::Withdraw, now()).map_err(FlowError::Refused)?;
     move_own(state, &application, from, to).await?;
     super::wechat::notify_application(state, account_id, "报名已撤回", &format!("报名号 {}。修改后请在报名截止前重新提交。", application.number)).await;
-    Ok(own(state, account_id, id).await?.0)
+    Ok(())
 }
 
 async fn move_own(state: &AppState, application: &Application, from: ApplicationState, to: ApplicationState) -> Result<(), FlowError> {

@@ -190,7 +190,9 @@ pub fn notify_security(state: &AppState, openid: &str, event: &str, detail: &str
 
 /// Tells the candidate's bound WeChat, if any, that their exam application changed state.
 pub async fn notify_application(state: &AppState, account_id: &str, event: &str, detail: &str) {
-    let template = state.settings.wechat.as_ref().and_then(|w| w.application_template.clone());
+    // Without a template there is nothing to send, and no reason to look the binding up.
+    let Some(template) = state.settings.wechat.as_ref().and_then(|w| w.application_template.clone()) else { return };
+    let template = Some(template);
     match state.store.wechat_binding(account_id).await {
         Ok(Some((openid, _))) => send_notice(state, template, &openid, "考试报名状态通知", event, detail),
         Ok(None) => {}

@@ -539,8 +539,8 @@ pub async fn act(State(state): State<AppState>, ctx: PageCtx, Path((id, action))
     let account_id = &session.account_id;
     let (result, done) = match action.as_str() {
         "photo" => (flow::confirm_photo(&state, account_id, &id).await, "photo"),
-        "submit" => (flow::submit(&state, account_id, &id).await.map(|_| ()), "submitted"),
-        "withdraw" => (flow::withdraw(&state, account_id, &id).await.map(|_| ()), "withdrawn"),
+        "submit" => (flow::submit(&state, account_id, &id).await, "submitted"),
+        "withdraw" => (flow::withdraw(&state, account_id, &id).await, "withdrawn"),
         "remove-file" => (flow::remove_file(&state, account_id, &id, &form.file_id).await, ""),
         _ => (Err(FlowError::NotFound), ""),
     };

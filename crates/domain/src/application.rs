@@ -78,6 +78,22 @@ impl ApplicationState {
     pub fn editable(self) -> bool {
         matches!(self, ApplicationState::Draft | ApplicationState::Withdrawn | ApplicationState::NeedsSupplement)
     }
+
+    /// Entering this state hands the application in: the queue sorts by that moment, the last decision's
+    /// reason no longer applies, and the photo is locked (it is the one reviewed and printed on the ticket).
+    pub fn hands_in(self) -> bool {
+        self == ApplicationState::Submitted
+    }
+
+    /// Whether this move is possible from this state (the window aside).
+    pub fn allows(self, transition: Transition) -> bool {
+        next_state(self, transition).is_some()
+    }
+
+    /// Entering this state comes with a reason the candidate must read (kept until the next hand-in).
+    pub fn carries_reason(self) -> bool {
+        matches!(self, ApplicationState::Rejected | ApplicationState::NeedsSupplement)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,14 +296,20 @@ impl ApplicationDetails {
 
 /// A reason an authority gives (reject, ask for more): required, at most [`MAX_REASON_CHARS`].
 pub fn parse_review_reason(raw: &str) -> Result<String, FieldError> {
-    let reason = raw.trim();
+    let reason = parse_review_note(raw)?;
     if reason.is_empty() {
         return Err(FieldError::new("reason", "review.reason_required"));
     }
-    if reason.chars().count() > MAX_REASON_CHARS || has_control_chars(reason) {
+    Ok(reason)
+}
+
+/// A note an authority may add (start, approve, bulk approval): optional, at most [`MAX_REASON_CHARS`].
+pub fn parse_review_note(raw: &str) -> Result<String, FieldError> {
+    let note = raw.trim();
+    if note.chars().count() > MAX_REASON_CHARS || has_control_chars(note) {
         return Err(FieldError::new("reason", "review.reason_format"));
     }
-    Ok(reason.to_string())
+    Ok(note.to_string())
 }
 
 #[cfg(test)]
@@ -341,5 +363,17 @@ mod tests {
         assert!(Reject.needs_reason() && AskForMore.needs_reason() && !Approve.needs_reason());
         assert_eq!(parse_review_reason("  ").unwrap_err().code, "review.reason_required");
         assert_eq!(parse_review_reason(&"字".repeat(301)).unwrap_err().code, "review.reason_format");
+    }
+
+    #[test]
+    fn what_entering_a_state_does() {
+        assert!(Submitted.hands_in() && !Approved.hands_in());
+        assert!(Rejected.carries_reason() && NeedsSupplement.carries_reason() && !Approved.carries_reason());
+        assert!(Submitted.allows(StartReview) && Submitted.allows(Withdraw) && UnderReview.allows(Approve));
+        assert!(!UnderReview.allows(Withdraw) && !Approved.allows(Approve));
+        assert_eq!(parse_review_note("  材料齐全 ").unwrap(), "材料齐全");
+        assert_eq!(parse_review_note("").unwrap(), "");
+        assert_eq!(parse_review_note(&"长".repeat(MAX_REASON_CHARS + 1)).unwrap_err().code, "review.reason_format");
+        assert_eq!(parse_review_reason(" ").unwrap_err().code, "review.reason_required");
     }
 }

@@ -31,14 +31,11 @@ pub(crate) struct Queued {
 /// The most moves one commit carries (a batch waits for nothing: it is whatever is queued at that moment).
 const MAX_BATCH: usize = 256;
 
-// A submission clears the last decision's reason and stamps the time the queue sorts by; a decision that needs
-// a reason keeps it for the candidate to read.
+// What entering a state does to the row is the domain's rule (`hands_in`, `carries_reason`), bound as $6 and $7.
 const UPDATE: &str = "UPDATE applications SET state = $3, updated_at = $4, \
-     submitted_at = CASE WHEN $3 = 'submitted' THEN $4 ELSE submitted_at END, \
-     decision_reason = CASE WHEN $3 IN ('rejected', 'needs_supplement') THEN $5 WHEN $3 = 'submitted' THEN NULL ELSE decision_reason END \
+     submitted_at = CASE WHEN $6 THEN $4 ELSE submitted_at END, \
+     decision_reason = CASE WHEN $7 THEN $5 WHEN $6 THEN NULL ELSE decision_reason END \
      WHERE id = $1 AND state = $2";
-// The photo on a submitted application is the one the authority reviews and the ticket prints: it is locked
-// with the submission.
 const LOCK_PHOTO: &str = "UPDATE photos SET locked_at = $2 WHERE account_id = (SELECT account_id FROM applications WHERE id = $1) AND locked_at IS NULL";
 use crate::applications::INSERT_EVENT;
 
@@ -46,9 +43,11 @@ use crate::applications::INSERT_EVENT;
 macro_rules! apply_move {
     ($tx:expr, $m:expr) => {{
         let m: &Move = $m;
-        let moved = sqlx::query(UPDATE).bind(&m.id).bind(m.from.code()).bind(m.to.code()).bind(m.now).bind(&m.reason).execute(&mut *$tx).await?.rows_affected() > 0;
+        let moved = sqlx::query(UPDATE).bind(&m.id).bind(m.from.code()).bind(m.to.code()).bind(m.now).bind(&m.reason)
+            .bind(m.to.hands_in()).bind(m.to.carries_reason())
+            .execute(&mut *$tx).await?.rows_affected() > 0;
         if moved {
-            if m.to == ApplicationState::Submitted {
+            if m.to.hands_in() {
                 sqlx::query(LOCK_PHOTO).bind(&m.id).bind(m.now).execute(&mut *$tx).await?;
             }
             sqlx::query(INSERT_EVENT)

@@ -8,7 +8,7 @@ use super::admin_login::base_entry;
 use crate::sessions::Client;
 use crate::state::{AppState, now};
 use domain::FieldError;
-use domain::application::{Transition, check_transition, parse_review_reason};
+use domain::application::{ApplicationState, Transition, check_transition, parse_review_note, parse_review_reason};
 use store::admins::Admin;
 use store::applications::EventActor;
 use store::audit::AuditEntry;
@@ -93,15 +93,7 @@ async fn apply(state: &AppState, admin: &Admin, client: &Client, item: &QueueIte
 /// optional note.
 pub async fn decide(state: &AppState, admin: &Admin, client: &Client, id: &str, transition: Transition, reason: &str) -> Result<(), FlowError> {
     let item = in_scope(state, admin, id).await?;
-    let reason = if transition.needs_reason() {
-        parse_review_reason(reason)?
-    } else {
-        let note = reason.trim();
-        if note.chars().count() > domain::application::MAX_REASON_CHARS {
-            return Err(FieldError::new("reason", "review.reason_format").into());
-        }
-        note.to_owned()
-    };
+    let reason = if transition.needs_reason() { parse_review_reason(reason)? } else { parse_review_note(reason)? };
     apply(state, admin, client, &item, transition, &reason).await
 }
 
@@ -116,9 +108,10 @@ pub struct BulkOutcome {
 /// Approves every application the filter selects (only those awaiting a decision), after the admin confirmed
 /// the count they saw: if the set changed since, nothing is done and the new count is returned to confirm.
 pub async fn bulk_approve(state: &AppState, admin: &Admin, client: &Client, filter: &ReviewFilter, confirmed_count: i64, note: &str) -> Result<BulkOutcome, FlowError> {
-    if !matches!(filter.state.as_str(), "submitted" | "under_review") {
+    if !ApplicationState::from_code(&filter.state).is_some_and(|s| s.allows(Transition::Approve)) {
         return Err(FieldError::new("state", "review.bulk_state").into());
     }
+    let note = parse_review_note(note)?;
     let count = state.store.count_review_queue(&admin.scope, filter).await?;
     if count != confirmed_count {
         return Err(FlowError::Conflict(FieldError::new("count", "review.bulk_count_changed").with_detail(count.to_string())));
@@ -126,10 +119,9 @@ pub async fn bulk_approve(state: &AppState, admin: &Admin, client: &Client, filt
     if count > MAX_BULK {
         return Err(FieldError::new("count", "review.bulk_too_many").into());
     }
-    let reason = note.trim();
     let mut outcome = BulkOutcome::default();
     for item in state.store.review_queue(&admin.scope, filter, MAX_BULK).await? {
-        match apply(state, admin, client, &item, Transition::Approve, reason).await {
+        match apply(state, admin, client, &item, Transition::Approve, &note).await {
             Ok(()) => outcome.approved += 1,
             Err(FlowError::Refused("application.changed_meanwhile")) => outcome.skipped += 1,
             Err(error) => return Err(error),

@@ -233,31 +233,8 @@ pub async fn new_form(State(state): State<AppState>, ctx: PageCtx, Query(query):
 #[serde(default)]
 pub struct ApplicationForm {
     csrf_token: String,
-    exam: String,
-    province: String,
-    site: String,
-    specialty: String,
-    work_unit: String,
-    started_work: String,
-    highest_education: String,
-    held_title: String,
-    title_certificate_number: String,
-}
-
-impl ApplicationForm {
-    fn input(self) -> ApplicationInput {
-        ApplicationInput {
-            exam: self.exam,
-            province: self.province,
-            site: self.site,
-            specialty: self.specialty,
-            work_unit: self.work_unit,
-            started_work: self.started_work,
-            highest_education: self.highest_education,
-            held_title: self.held_title,
-            title_certificate_number: self.title_certificate_number,
-        }
-    }
+    #[serde(flatten)]
+    input: ApplicationInput,
 }
 
 /// Shows the form again with what was typed and why it was refused.
@@ -281,7 +258,7 @@ pub async fn create(State(state): State<AppState>, ctx: PageCtx, Form(form): For
     if !ctx.csrf_ok(&form.csrf_token) {
         return super::error_page(lang, crate::error::ApiError::new(StatusCode::FORBIDDEN, "csrf.invalid"));
     }
-    let input = form.input();
+    let input = form.input;
     match flow::start(&state, &session.account_id, &input).await {
         Ok(application) => Redirect::to(&format!("/me/applications/{}", application.id)).into_response(),
         Err(error) => refused(&state, ctx, "/me/applications".into(), false, input, error).await,
@@ -315,7 +292,7 @@ pub async fn edit(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<St
     if !ctx.csrf_ok(&form.csrf_token) {
         return super::error_page(lang, crate::error::ApiError::new(StatusCode::FORBIDDEN, "csrf.invalid"));
     }
-    let input = form.input();
+    let input = form.input;
     match flow::edit(&state, &session.account_id, &id, &input).await {
         Ok(_) => Redirect::to(&format!("/me/applications/{id}")).into_response(),
         Err(FlowError::NotFound) => super::error_page(lang, FlowError::NotFound.into_api(lang)),
@@ -500,7 +477,7 @@ async fn detail(state: &AppState, ctx: PageCtx, id: &str, errors: FormErrors, no
         files: file_rows(files),
         max_files: flow::MAX_FILES,
         editable: app_state.editable(),
-        can_withdraw: app_state == domain::application::ApplicationState::Submitted,
+        can_withdraw: app_state.allows(domain::application::Transition::Withdraw),
         printable: crate::flows::application_form::printable(&application),
         missing,
         history: history(events, lang),

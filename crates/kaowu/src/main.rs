@@ -103,9 +103,16 @@ enum BenchCommand {
     Apply {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
-        /// Candidates, each with a client of their own.
+        /// Concurrent clients, each a candidate of its own for the reads and the 申请表.
         #[arg(long, default_value_t = 64)]
-        candidates: usize,
+        clients: usize,
+        /// Drafts prepared and then submitted, each once, as in a registration storm.
+        #[arg(long, default_value_t = 10000)]
+        submissions: usize,
+        /// Run on a scratch database on this PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres),
+        /// dropped afterwards, instead of SQLite.
+        #[arg(long)]
+        postgres: Option<String>,
     },
     /// 12-megapixel originals through the photo tool per second, against decoding alone.
     Photo {
@@ -225,8 +232,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             report.print();
             Ok(())
         }
-        Command::Bench(BenchCommand::Apply { seconds, candidates }) => {
-            let report = kaowu::bench::apply(kaowu::bench::ApplyBenchOptions { seconds, candidates }).await?;
+        Command::Bench(BenchCommand::Apply { seconds, clients, submissions, postgres }) => {
+            let report = kaowu::bench::apply(kaowu::bench::ApplyBenchOptions { seconds, clients, submissions, postgres }).await?;
             report.print();
             Ok(())
         }

@@ -185,10 +185,7 @@ fn the_first_national_admin_comes_from_the_command_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_runs_on_postgres_through_the_environment() {
     let admin_url = support::postgres_admin_url();
-    let admin = sqlx::PgPool::connect(&admin_url).await.expect("PostgreSQL reachable (the README's test command starts it)");
-    let name = format!("kaowu_demo_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let (name, url) = store::scratch::create_postgres_database(&admin_url, "kaowu_demo").await.expect("PostgreSQL reachable (the README's test command starts it)");
     let mut server = start("demo", &[("KAOWU_DATABASE_URL", &url)]);
     let stdout = server.child.stdout.take().unwrap();
     let banner = tokio::task::spawn_blocking(move || {
@@ -211,7 +208,7 @@ async fn demo_runs_on_postgres_through_the_environment() {
     assert_eq!(count, 1, "the demo data went to PostgreSQL");
     pool.close().await;
     assert!(server.terminate().success());
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin).await.unwrap();
+    store::scratch::drop_postgres_database(&admin_url, &name).await.unwrap();
 }
 
 #[test]

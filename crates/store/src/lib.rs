@@ -8,6 +8,7 @@ pub mod admins;
 pub mod announcements;
 pub mod applications;
 pub mod audit;
+pub mod checklist;
 pub mod console;
 pub mod corrections;
 pub mod education;
@@ -24,6 +25,7 @@ pub mod recovery;
 pub mod reference;
 pub mod regions;
 pub mod reviews;
+pub mod scratch;
 pub mod sessions;
 mod transitions;
 pub mod throttle;
@@ -51,15 +53,16 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pub db: Db,
     vault: PiiVault,
-    /// On SQLite, application moves go through one writer task that commits them in batches (transitions.rs).
-    transition_queue: std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<transitions::Queued>>>,
+    /// On SQLite, application moves and session touches go through one writer task that commits them in
+    /// batches (transitions.rs).
+    sqlite_writer: std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<transitions::Queued>>>,
     /// The newest exam plan of each year as last read, checked against the revision number on every use.
     plan_cache: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u16, exam_plans::StoredPlan>>>,
 }
 
 impl Store {
     pub fn new(db: Db, vault: PiiVault) -> Store {
-        Store { db, vault, transition_queue: Default::default(), plan_cache: Default::default() }
+        Store { db, vault, sqlite_writer: Default::default(), plan_cache: Default::default() }
     }
 
     pub fn vault(&self) -> &PiiVault {

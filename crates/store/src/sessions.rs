@@ -37,7 +37,9 @@ impl ActiveSession {
 }
 
 /// Activity is recorded at most this often, so reading pages does not turn into a write per request.
-const TOUCH_GRANULARITY_SECS: i64 = 30;
+pub const TOUCH_GRANULARITY_SECS: i64 = 30;
+/// Records activity; never moves it backwards (a late touch from a batch loses to a newer one).
+pub(crate) const TOUCH: &str = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2";
 
 impl Store {
     /// Creates the session, records the login in the account's history and gives back the lockout counter's
@@ -93,8 +95,7 @@ impl Store {
             .await)?;
         let Some(mut session) = session else { return Ok(None) };
         if now - session.last_seen_at >= TOUCH_GRANULARITY_SECS {
-            const TOUCH: &str = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2";
-            on_db!(&self.db, pool => sqlx::query(TOUCH).bind(token_hash).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+            self.touch_session(token_hash, now).await?;
             session.last_seen_at = now;
         }
         Ok(Some(session))

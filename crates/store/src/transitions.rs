@@ -1,10 +1,13 @@
-//! Moving applications between states, with group commit on SQLite.
+//! Moving applications between states, and session activity, with group commit on SQLite.
 //!
 //! SQLite has one writer and pays a commit (a WAL sync) per transaction; in a storm of submissions that commit,
-//! not the statements, sets the pace. So on SQLite one writer task takes every move waiting at that moment and
-//! applies them in one transaction — each still its own conditional UPDATE from the state its caller read, so
-//! two moves of one application in a batch behave exactly as two transactions in a row — and answers every
-//! caller after the commit. PostgreSQL commits concurrently and runs each move in its own transaction.
+//! not the statements, sets the pace. So on SQLite one writer task takes every write waiting at that moment and
+//! applies them in one transaction — each move still its own conditional UPDATE from the state its caller read,
+//! so two moves of one application in a batch behave exactly as two transactions in a row — and answers every
+//! caller after the commit. Session activity (`last_seen_at`, see sessions.rs) goes the same way: a candidate who
+//! logged in minutes ago touches their session on the very request that submits, and that bookkeeping must not
+//! cost the storm a commit of its own. PostgreSQL commits concurrently and runs each write in its own
+//! transaction.
 
 use crate::audit::AuditEntry;
 use crate::{Db, Store, StoreError, StoreResult};
@@ -23,13 +26,23 @@ pub(crate) struct Move {
     pub audit: Option<AuditEntry>,
 }
 
+/// A write for the SQLite writer.
+pub(crate) enum Write {
+    Move(Move),
+    /// A session was used at `now`.
+    Touch { token_hash: String, now: i64 },
+}
+
+/// A write waiting for the SQLite writer, and where its outcome (did it change a row) goes after the commit.
 pub(crate) struct Queued {
-    movement: Move,
+    write: Write,
     answer: oneshot::Sender<Result<bool, String>>,
 }
 
-/// The most moves one commit carries (a batch waits for nothing: it is whatever is queued at that moment).
+/// The most writes one commit carries (a batch waits for nothing: it is whatever is queued at that moment).
 const MAX_BATCH: usize = 256;
+/// Writes that may wait for the writer; beyond that, callers wait to queue.
+const QUEUE: usize = 4096;
 
 // What entering a state does to the row is the domain's rule (`hands_in`, `carries_reason`), bound as $6 and $7.
 const UPDATE: &str = "UPDATE applications SET state = $3, updated_at = $4, \
@@ -74,22 +87,25 @@ async fn write_batches(pool: sqlx::SqlitePool, mut queue: mpsc::Receiver<Queued>
         }
         let outcome = async {
             let mut tx = pool.begin().await?;
-            let mut moved = Vec::with_capacity(batch.len());
+            let mut changed = Vec::with_capacity(batch.len());
             for queued in &batch {
-                moved.push(apply_move!(tx, &queued.movement)?);
+                changed.push(match &queued.write {
+                    Write::Move(movement) => apply_move!(tx, movement)?,
+                    Write::Touch { token_hash, now } => sqlx::query(crate::sessions::TOUCH).bind(token_hash).bind(now).execute(&mut *tx).await?.rows_affected() > 0,
+                });
             }
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(moved)
+            Ok::<_, sqlx::Error>(changed)
         }
         .await;
         match outcome {
-            Ok(moved) => {
-                for (queued, moved) in batch.into_iter().zip(moved) {
-                    let _ = queued.answer.send(Ok(moved));
+            Ok(changed) => {
+                for (queued, changed) in batch.into_iter().zip(changed) {
+                    let _ = queued.answer.send(Ok(changed));
                 }
             }
             Err(error) => {
-                tracing::error!(%error, moves = batch.len(), "a batch of application moves failed; none was applied");
+                tracing::error!(%error, writes = batch.len(), "a batch of application moves and session touches failed; none was applied");
                 for queued in batch {
                     let _ = queued.answer.send(Err(error.to_string()));
                 }
@@ -108,17 +124,33 @@ impl Store {
                 tx.commit().await?;
                 Ok(moved)
             }
+            Db::Sqlite(pool) => self.write_in_batch(pool, Write::Move(movement)).await,
+        }
+    }
+
+    /// Records that a session was used at `now`.
+    pub(crate) async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()> {
+        match &self.db {
+            Db::Postgres(pool) => {
+                sqlx::query(crate::sessions::TOUCH).bind(token_hash).bind(now).execute(pool).await?;
+            }
             Db::Sqlite(pool) => {
-                let queue = self.transition_queue.get_or_init(|| {
-                    let (sender, receiver) = mpsc::channel(4096);
-                    tokio::spawn(write_batches(pool.clone(), receiver));
-                    sender
-                });
-                let (answer, answered) = oneshot::channel();
-                queue.send(Queued { movement, answer }).await.map_err(|_| StoreError::Corrupt("the application writer has stopped".into()))?;
-                let result = answered.await.map_err(|_| StoreError::Corrupt("the application writer has stopped".into()))?;
-                result.map_err(|error| StoreError::Corrupt(format!("application move not saved: {error}")))
+                self.write_in_batch(pool, Write::Touch { token_hash: token_hash.to_owned(), now }).await?;
             }
         }
+        Ok(())
+    }
+
+    /// Hands `write` to the SQLite writer task (started on first use) and waits for its batch's commit.
+    async fn write_in_batch(&self, pool: &sqlx::SqlitePool, write: Write) -> StoreResult<bool> {
+        let queue = self.sqlite_writer.get_or_init(|| {
+            let (sender, receiver) = mpsc::channel(QUEUE);
+            tokio::spawn(write_batches(pool.clone(), receiver));
+            sender
+        });
+        let stopped = || StoreError::Corrupt("the SQLite writer has stopped".into());
+        let (answer, answered) = oneshot::channel();
+        queue.send(Queued { write, answer }).await.map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?.map_err(|error| StoreError::Corrupt(format!("not saved: {error}")))
     }
 }

@@ -1,28 +1,37 @@
 //! `kaowu bench apply`: exam applications through HTTP in one run, against baselines from the same run.
 //!
-//! An in-process server on a fresh SQLite database with the demo plan; candidates registered and logged in
-//! through the API with their checklist done and a draft application each. Phase 1 (baseline) reads each
-//! candidate's application (`GET`: session, plan, application) from as many clients as candidates; phase 2
-//! submits and withdraws (each submission checks the checklist, the photo, eligibility and the window, and
-//! writes the state and its event in one transaction); phase 3 draws the printable 申请表 without HTTP on every
-//! core (the baseline), then phase 4 asks for it through HTTP.
+//! Setup: a fresh SQLite database with the demo plan and as many candidates as submissions to make, each with
+//! a session, the checklist done and a draft application (made through the API like a candidate's). Phase 1
+//! (baseline) reads applications (`GET`: session, plan, application) from every client; phase 2 is the storm:
+//! every draft is submitted once, the clients taking the next draft as soon as they are answered (each
+//! submission checks the checklist, the photo, eligibility and the window, and writes the state, the photo lock
+//! and its event in one transaction); phase 3 draws the printable 申请表 without HTTP on every core (the
+//! baseline), then phase 4 asks for it through HTTP.
 
 use super::{free_port, register_candidate};
 use anyhow::{Context, bail};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct ApplyBenchOptions {
     pub seconds: u64,
-    pub candidates: usize,
+    /// Concurrent clients.
+    pub clients: usize,
+    /// Drafts submitted in phase 2 (one candidate each).
+    pub submissions: usize,
+    /// Run on a scratch database on this PostgreSQL server (an administrative URL ending in /DATABASE) instead
+    /// of SQLite.
+    pub postgres: Option<String>,
 }
 
 pub struct ApplyBenchReport {
+    pub backend: &'static str,
     pub cores: usize,
-    pub candidates: usize,
+    pub clients: usize,
+    pub submissions: usize,
     pub reads_per_sec: f64,
     pub submissions_per_sec: f64,
     pub raw_pdfs_per_sec: f64,
@@ -36,47 +45,65 @@ struct Candidate {
 }
 
 pub async fn apply(options: ApplyBenchOptions) -> anyhow::Result<ApplyBenchReport> {
+    let dir = tempfile::tempdir()?;
+    // The setup's server and the measured one open the same database, so they need the same keys.
+    let key = || base64::Engine::encode(&base64::engine::general_purpose::STANDARD, store::pii::random_bytes::<32>());
+    let keys = [("pii_key", key()), ("pii_index_key", key())];
+    let scratch = match &options.postgres {
+        Some(admin_url) => Some(store::scratch::create_postgres_database(admin_url, "kaowu_bench").await?),
+        None => None,
+    };
+    let mut keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if let Some((_, url)) = &scratch {
+        keys.push(("database_url", url.as_str()));
+    }
+    let outcome = run(&options, dir.path(), &keys).await;
+    if let (Some(admin_url), Some((name, _))) = (&options.postgres, &scratch) {
+        store::scratch::drop_postgres_database(admin_url, name).await?;
+    }
+    outcome
+}
+
+async fn run(options: &ApplyBenchOptions, dir: &std::path::Path, keys: &[(&str, &str)]) -> anyhow::Result<ApplyBenchReport> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let duration = Duration::from_secs(options.seconds.max(2));
-    let dir = tempfile::tempdir()?;
-    let (app, base) = start_server(dir.path()).await?;
-    let state = app.state().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
+    let clients = options.clients.max(1);
+    let total = options.submissions.max(clients);
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
-
-    eprintln!("setting up: the demo plan and {} candidates with their checklist done and a draft application …", options.candidates);
+    // Setup commits without waiting for the disk on SQLite (it is not measured); the phases run on the settings
+    // asked for.
+    let setup = Server::start(dir, &[keys, &[("sqlite_synchronous", "normal")]].concat()).await?;
+    eprintln!("setting up: the demo plan and {total} candidates with a session, their checklist done and a draft application …");
     let entry = store::audit::AuditEntry { admin_id: "bench".into(), admin_username: "bench".into(), admin_role: "national".into(), reason: "bench".into(), at: web::state::now(), ..Default::default() };
-    let (_, plan) = web::flows::plans::import(&state.store, &crate::plan::render_demo_plan(web::state::now()), domain::exam_plan::PlanFormat::Yaml, entry)
+    let (_, plan) = web::flows::plans::import(&setup.state.store, &crate::plan::render_demo_plan(web::state::now()), domain::exam_plan::PlanFormat::Yaml, entry)
         .await
         .map_err(|e| anyhow::anyhow!("demo plan: {e:?}"))?;
     let photo = sample_photo()?;
-    let mut candidates = Vec::new();
-    for n in 0..options.candidates {
-        candidates.push(ready_candidate(&client, &base, &state, n, plan.exam_year, &photo).await?);
-    }
-    let candidates = Arc::new(candidates);
+    let candidates = Arc::new(ready_candidates(&client, &setup, plan.exam_year, &photo, total, clients).await?);
+    let last_session = Instant::now();
+    setup.stop().await;
 
+    let server = Server::start(dir, keys).await?;
+    let base = &server.base;
     eprintln!("phase 1/4: reading applications through HTTP for {}s (baseline) …", duration.as_secs());
-    let reads = drive(&client, &base, &candidates, duration, |c| vec![(reqwest::Method::GET, format!("/api/v1/me/applications/{}", c.application), 200)]).await?;
-    eprintln!("phase 2/4: submitting and withdrawing for {}s …", duration.as_secs());
-    let rounds = drive(&client, &base, &candidates, duration, |c| {
-        vec![
-            (reqwest::Method::POST, format!("/api/v1/me/applications/{}/submission", c.application), 200),
-            (reqwest::Method::POST, format!("/api/v1/me/applications/{}/withdrawal", c.application), 200),
-        ]
-    })
-    .await?;
-
-    // The form needs a handed-in application.
-    for c in candidates.iter() {
-        let response = client.post(format!("{base}/api/v1/me/applications/{}/submission", c.application)).bearer_auth(&c.token).json(&json!({})).send().await?;
-        if !response.status().is_success() {
-            bail!("submitting before the PDF phases: {}", response.text().await.unwrap_or_default());
+    let reads = drive(&client, base, &candidates[..clients], duration, |c| (reqwest::Method::GET, format!("/api/v1/me/applications/{}", c.application))).await?;
+    // A storm's candidates logged in a while before they submit, so each submission also records the session's
+    // activity (sessions.rs does so at most every TOUCH_GRANULARITY_SECS): wait until every session is that old.
+    let aged = Duration::from_secs(store::sessions::TOUCH_GRANULARITY_SECS as u64 + 1);
+    if let Some(wait) = aged.checked_sub(last_session.elapsed()).filter(|w| !w.is_zero()) {
+        eprintln!("waiting {}s until every session is older than {}s …", wait.as_secs() + 1, aged.as_secs());
+        tokio::time::sleep(wait).await;
+    }
+    eprintln!("phase 2/4: submitting {total} drafts, each once, from {clients} clients …");
+    let (submitted, submitting) = storm(&client, base, &candidates, clients).await?;
+    // An answer of 200 is not taken on trust: a spread of the candidates read their application back.
+    for candidate in candidates.iter().step_by((total / 64).max(1)) {
+        let read = expect(client.get(format!("{base}/api/v1/me/applications/{}", candidate.application)).bearer_auth(&candidate.token).send().await?, 200, "reading back").await?;
+        if read["state"] != "submitted" {
+            bail!("application {} reads {} after its submission was answered 200", candidate.application, read["state"]);
         }
     }
+
     let sample = client.get(format!("{base}/api/v1/me/applications/{}/form.pdf", candidates[0].application)).bearer_auth(&candidates[0].token).send().await?;
     if !sample.status().is_success() {
         bail!("the 申请表 is not served: {} {}", sample.status(), sample.text().await.unwrap_or_default());
@@ -84,18 +111,18 @@ pub async fn apply(options: ApplyBenchOptions) -> anyhow::Result<ApplyBenchRepor
     let pdf_bytes = sample.bytes().await?.len();
 
     eprintln!("phase 3/4: drawing the 申请表 without HTTP on {cores} threads for {}s (baseline) …", duration.as_secs());
-    let raw_pdfs_per_sec = raw_pdf_rate(&state, &photo, cores, duration)?;
+    let raw_pdfs_per_sec = raw_pdf_rate(&server.state, &photo, cores, duration)?;
     eprintln!("phase 4/4: the 申请表 through HTTP for {}s …", duration.as_secs());
-    let pdfs = drive(&client, &base, &candidates, duration, |c| vec![(reqwest::Method::GET, format!("/api/v1/me/applications/{}/form.pdf", c.application), 200)]).await?;
+    let pdfs = drive(&client, base, &candidates[..clients], duration, |c| (reqwest::Method::GET, format!("/api/v1/me/applications/{}/form.pdf", c.application))).await?;
+    server.stop().await;
 
-    let _ = stop.send(());
-    let _ = server.await;
     Ok(ApplyBenchReport {
+        backend: if options.postgres.is_some() { "PostgreSQL" } else { "SQLite" },
         cores,
-        candidates: options.candidates,
+        clients,
+        submissions: submitted,
         reads_per_sec: reads as f64 / duration.as_secs_f64(),
-        // Each round is one submission and one withdrawal.
-        submissions_per_sec: rounds as f64 / duration.as_secs_f64(),
+        submissions_per_sec: submitted as f64 / submitting.as_secs_f64(),
         raw_pdfs_per_sec,
         http_pdfs_per_sec: pdfs as f64 / duration.as_secs_f64(),
         pdf_bytes,
@@ -104,30 +131,53 @@ pub async fn apply(options: ApplyBenchOptions) -> anyhow::Result<ApplyBenchRepor
 
 impl ApplyBenchReport {
     pub fn print(&self) {
-        println!("kaowu bench apply ({} cores, {} candidates, SQLite)", self.cores, self.candidates);
-        println!("  application reads/s (baseline)    : {:>8.1}", self.reads_per_sec);
-        println!("  submissions/s (each + a withdrawal): {:>8.1}   ratio {:.1} % of reads   (target ≥ 1000/s)", self.submissions_per_sec, 100.0 * self.submissions_per_sec / self.reads_per_sec);
-        println!("  申请表 drawn/s without HTTP        : {:>8.1}", self.raw_pdfs_per_sec);
-        println!("  申请表 PDFs/s through HTTP          : {:>8.1}   ratio {:.1} %   (target ≥ 200/s)", self.http_pdfs_per_sec, 100.0 * self.http_pdfs_per_sec / self.raw_pdfs_per_sec);
-        println!("  one 申请表                          : {:>8.1} KB  (target < 100 KB)", self.pdf_bytes as f64 / 1024.0);
+        println!("kaowu bench apply ({} cores, {} clients, {})", self.cores, self.clients, self.backend);
+        println!("  application reads/s (baseline)     : {:>8.1}", self.reads_per_sec);
+        println!("  submissions/s ({:>5} drafts, once) : {:>8.1}   ratio {:.1} % of reads   (target on SQLite ≥ 1000/s)", self.submissions, self.submissions_per_sec, 100.0 * self.submissions_per_sec / self.reads_per_sec);
+        println!("  申请表 drawn/s without HTTP         : {:>8.1}", self.raw_pdfs_per_sec);
+        println!("  申请表 PDFs/s through HTTP           : {:>8.1}   ratio {:.1} %   (target ≥ 200/s)", self.http_pdfs_per_sec, 100.0 * self.http_pdfs_per_sec / self.raw_pdfs_per_sec);
+        println!("  one 申请表                           : {:>8.1} KB  (target < 100 KB)", self.pdf_bytes as f64 / 1024.0);
     }
 }
 
-async fn start_server(dir: &std::path::Path) -> anyhow::Result<(crate::app::Application, String)> {
-    use base64::Engine;
-    let key = || base64::engine::general_purpose::STANDARD.encode(store::pii::random_bytes::<32>());
+/// An in-process server on the bench's database.
+struct Server {
+    state: web::AppState,
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Server {
+    async fn start(dir: &std::path::Path, extra: &[(&str, &str)]) -> anyhow::Result<Server> {
+        let (app, base) = start_server(dir, extra).await?;
+        let state = app.state().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Ok(Server { state, base, stop, running })
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.running.await;
+        self.state.store.db.close().await;
+    }
+}
+
+async fn start_server(dir: &std::path::Path, extra: &[(&str, &str)]) -> anyhow::Result<(crate::app::Application, String)> {
     let settings: BTreeMap<String, String> = [
         ("listen", format!("127.0.0.1:{}", free_port()?)),
         ("data_dir", dir.display().to_string()),
         ("database_url", format!("sqlite://{}", dir.join("kaowu.db").display())),
-        ("pii_key", key()),
-        ("pii_index_key", key()),
         ("secure_cookies", "false".into()),
         // No background identity checks: the bench sets the outcome itself.
         ("job_workers", "0".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
+    .chain(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
     .collect();
     // KAOWU_* variables apply (e.g. KAOWU_SQLITE_SYNCHRONOUS=normal to compare), except what is set above.
     let env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("KAOWU_")).collect();
@@ -150,28 +200,95 @@ fn sample_photo() -> anyhow::Result<Vec<u8>> {
     Ok(jpeg)
 }
 
-async fn ready_candidate(client: &reqwest::Client, base: &str, state: &web::AppState, n: usize, year: u16, photo: &[u8]) -> anyhow::Result<Candidate> {
-    let username = format!("applicant{n:03}");
-    register_candidate(client, base, &username, 200 + n).await?;
-    let session: serde_json::Value = client.post(format!("{base}/api/v1/sessions")).json(&json!({"login": username, "password": super::PASSWORD})).send().await?.json().await?;
+/// `total` candidates ready to submit, prepared by `clients` tasks at once.
+async fn ready_candidates(client: &reqwest::Client, server: &Server, year: u16, photo: &[u8], total: usize, clients: usize) -> anyhow::Result<Vec<Candidate>> {
+    let state = &server.state;
+    // The first registers through the API; the rest are stored with its password hash (hashing thousands of
+    // passwords would take minutes and is what `kaowu bench login` measures).
+    register_candidate(client, &server.base, "applicant00000", 0).await?;
+    let session: serde_json::Value = client.post(format!("{}/api/v1/sessions", server.base)).json(&json!({"login": "applicant00000", "password": super::PASSWORD})).send().await?.json().await?;
     let token = session["token"].as_str().context("a session token")?.to_owned();
-    let me: serde_json::Value = client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await?.json().await?;
-    let account_id = me["account_id"].as_str().context("the account id")?.to_owned();
+    let me: serde_json::Value = client.get(format!("{}/api/v1/me", server.base)).bearer_auth(&token).send().await?.json().await?;
+    let first = me["account_id"].as_str().context("the account id")?.to_owned();
+    let password_hash = state.store.password_hash(&first).await?.context("the first account's password hash")?;
+    // Every candidate's photo row points at one stored JPEG (the bytes are the same).
+    let photo_key = "photos/bench".to_owned();
+    state.objects.put(&photo_key, photo.to_vec()).await.map_err(|e| anyhow::anyhow!("photo: {e}"))?;
+
+    let shared = Arc::new((client.clone(), server.base.clone(), state.clone(), password_hash, photo_key, photo.len()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let first = Arc::new((first, token));
+    let tasks: Vec<_> = (0..clients)
+        .map(|task| {
+            let (shared, done, first) = (Arc::clone(&shared), Arc::clone(&done), Arc::clone(&first));
+            tokio::spawn(async move {
+                let (client, base, state, password_hash, photo_key, photo_len) = &*shared;
+                let mut ready = Vec::new();
+                for n in (task..total).step_by(clients) {
+                    let (account_id, token) = if n == 0 { (first.0.clone(), first.1.clone()) } else { stored_candidate(state, password_hash, n).await? };
+                    let candidate = draft(client, base, state, &account_id, token, n, year, photo_key, *photo_len).await?;
+                    ready.push((n, candidate));
+                    let count = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if count % 1000 == 0 {
+                        eprintln!("  {count} of {total} ready");
+                    }
+                }
+                anyhow::Ok(ready)
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(total);
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    all.sort_by_key(|(n, _)| *n);
+    Ok(all.into_iter().map(|(_, candidate)| candidate).collect())
+}
+
+/// Candidate `n` stored directly (as registration stores one) and logged in: its account id and bearer token.
+async fn stored_candidate(state: &web::AppState, password_hash: &str, n: usize) -> anyhow::Result<(String, String)> {
+    let username = domain::username::Username::from_trusted(format!("applicant{n:05}"));
+    let id_number = domain::id_number::IdNumber::from_trusted(domain::id_number::IdType::ResidentId, bench_id_number(n)?);
+    let account = store::accounts::NewAccount {
+        username: &username,
+        password_hash,
+        name: &domain::person_name::PersonName::from_trusted("测试".into()),
+        name_uses_pinyin: false,
+        id_number: &id_number,
+        security_question: "您的出生地是？",
+        security_answer_hash: password_hash,
+        privacy_policy_version: &state.settings.privacy_policy_version,
+        now: web::state::now(),
+    };
+    let account_id = state.store.create_account(&account).await.map_err(|e| anyhow::anyhow!("account {n}: {e:?}"))?;
+    let client = web::sessions::Client { ip: Some("127.0.0.1".into()), user_agent: Some("kaowu bench".into()), lang: Default::default() };
+    let session = web::sessions::start_session(state, &account_id, "api", web::flows::login::LoginMethod::Password, &client).await.map_err(|e| anyhow::anyhow!("session {n}: {e:?}"))?;
+    Ok((account_id, session.token))
+}
+
+/// A resident ID number of its own for candidate `n` (birth dates through 1990, sequence numbers per day).
+fn bench_id_number(n: usize) -> anyhow::Result<String> {
+    let (month, day, sequence) = (1 + (n / (28 * 999)) % 12, 1 + (n / 999) % 28, 1 + n % 999);
+    let first17 = format!("1101051990{month:02}{day:02}{sequence:03}");
+    Ok(format!("{first17}{}", domain::id_number::gb11643_check_char(&first17).context("17 digits")?))
+}
+
+/// The checklist done and a draft application with its photo confirmed, through the API where a candidate
+/// does it; photo, WeChat and the identity check as the photo tool, WeChat and FaceID would have left them.
+#[allow(clippy::too_many_arguments)]
+async fn draft(client: &reqwest::Client, base: &str, state: &web::AppState, account_id: &str, token: String, n: usize, year: u16, photo_key: &str, photo_len: usize) -> anyhow::Result<Candidate> {
     let education = json!({"level": "bachelor", "school": "首都医科大学", "major": "护理学", "enrolled_on": "2008-09", "graduated_on": "2012-07"});
     expect(client.post(format!("{base}/api/v1/me/education")).bearer_auth(&token).json(&education).send().await?, 201, "education").await?;
-    // The checklist's other steps, as the photo tool, WeChat and the identity check would have left them.
-    let key = format!("photos/{account_id}");
-    state.objects.put(&key, photo.to_vec()).await.map_err(|e| anyhow::anyhow!("photo: {e}"))?;
-    let stored = store::photos::NewPhoto { object_key: key, sha256: "0".repeat(64), byte_size: photo.len() as i64, source_width: 295, source_height: 413 };
-    state.store.replace_photo(&account_id, &stored, web::state::now()).await.map_err(|e| anyhow::anyhow!("photo: {e:?}"))?;
+    let stored = store::photos::NewPhoto { object_key: photo_key.to_owned(), sha256: "0".repeat(64), byte_size: photo_len as i64, source_width: 295, source_height: 413 };
+    state.store.replace_photo(account_id, &stored, web::state::now()).await.map_err(|e| anyhow::anyhow!("photo: {e:?}"))?;
     let openid = format!("obench{n:022}");
-    state.store.bind_wechat(&account_id, &openid, web::state::now()).await.map_err(|e| anyhow::anyhow!("wechat: {e:?}"))?;
+    state.store.bind_wechat(account_id, &openid, web::state::now()).await.map_err(|e| anyhow::anyhow!("wechat: {e:?}"))?;
     state.store.set_wechat_following(&openid, true, web::state::now()).await?;
-    state.store.set_identity_check(&account_id, "passed", Some("0"), None, web::state::now()).await?;
+    state.store.set_identity_check(account_id, "passed", Some("0"), None, web::state::now()).await?;
     let body = json!({
         "exam": "health_title", "province": "11", "site": "1101", "specialty": "368", "work_unit": "北京协和医院",
         "started_work": format!("{}-07", year - 10), "highest_education": "bachelor", "held_title": "junior",
-        "title_certificate_number": format!("{}-HS-{n:04}", year - 6)
+        "title_certificate_number": format!("{}-HS-{n:05}", year - 6)
     });
     let created: serde_json::Value = expect(client.post(format!("{base}/api/v1/me/applications")).bearer_auth(&token).json(&body).send().await?, 201, "application").await?;
     let application = created["id"].as_str().context("the application id")?.to_owned();
@@ -186,34 +303,24 @@ async fn expect(response: reqwest::Response, status: u16, what: &str) -> anyhow:
     Ok(response.json().await.unwrap_or_default())
 }
 
-/// One client per candidate, each repeating `requests` until the time is up; completed rounds (every request
-/// answered as expected) in all.
-async fn drive(client: &reqwest::Client, base: &str, candidates: &Arc<Vec<Candidate>>, duration: Duration, requests: fn(&Candidate) -> Vec<(reqwest::Method, String, u16)>) -> anyhow::Result<u64> {
+/// One client per candidate, each repeating its request until the time is up; requests answered 200 in all.
+async fn drive(client: &reqwest::Client, base: &str, candidates: &[Candidate], duration: Duration, request: fn(&Candidate) -> (reqwest::Method, String)) -> anyhow::Result<u64> {
     let deadline = Instant::now() + duration;
     let failures = Arc::new(AtomicU64::new(0));
-    let tasks: Vec<_> = (0..candidates.len())
-        .map(|i| {
-            let (client, base, candidates, failures) = (client.clone(), base.to_owned(), Arc::clone(candidates), Arc::clone(&failures));
+    let tasks: Vec<_> = candidates
+        .iter()
+        .map(|candidate| {
+            let (client, failures) = (client.clone(), Arc::clone(&failures));
+            let ((method, path), token) = (request(candidate), candidate.token.clone());
+            let url = format!("{base}{path}");
             tokio::spawn(async move {
-                let candidate = &candidates[i];
-                let round = requests(candidate);
-                let mut rounds = 0u64;
-                'outer: while Instant::now() < deadline {
-                    for (method, path, status) in &round {
-                        let sent = client.request(method.clone(), format!("{base}{path}")).bearer_auth(&candidate.token).json(&json!({})).send().await;
-                        match sent {
-                            Ok(response) if response.status().as_u16() == *status => {
-                                let _ = response.bytes().await;
-                            }
-                            _ => {
-                                failures.fetch_add(1, Ordering::Relaxed);
-                                continue 'outer;
-                            }
-                        }
+                let mut answered = 0u64;
+                while Instant::now() < deadline {
+                    if succeeds(client.request(method.clone(), &url).bearer_auth(&token), &failures).await {
+                        answered += 1;
                     }
-                    rounds += 1;
                 }
-                rounds
+                answered
             })
         })
         .collect();
@@ -221,11 +328,64 @@ async fn drive(client: &reqwest::Client, base: &str, candidates: &Arc<Vec<Candid
     for task in tasks {
         total += task.await?;
     }
+    report_failures(&failures);
+    Ok(total)
+}
+
+/// Every candidate's draft submitted once by `clients` clients, each taking the next draft as soon as it is
+/// answered: how many were accepted (200) and how long all took.
+async fn storm(client: &reqwest::Client, base: &str, candidates: &Arc<Vec<Candidate>>, clients: usize) -> anyhow::Result<(usize, Duration)> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (client, base, candidates, next, failures) = (client.clone(), base.to_owned(), Arc::clone(candidates), Arc::clone(&next), Arc::clone(&failures));
+            tokio::spawn(async move {
+                let mut accepted = 0usize;
+                loop {
+                    let taken = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(candidate) = candidates.get(taken) else { break };
+                    if taken > 0 && taken % 2000 == 0 {
+                        eprintln!("  {taken} of {} sent after {:.1}s", candidates.len(), started.elapsed().as_secs_f64());
+                    }
+                    let url = format!("{base}/api/v1/me/applications/{}/submission", candidate.application);
+                    if succeeds(client.post(url).bearer_auth(&candidate.token).json(&json!({})), &failures).await {
+                        accepted += 1;
+                    }
+                }
+                accepted
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for task in tasks {
+        accepted += task.await?;
+    }
+    let took = started.elapsed();
+    report_failures(&failures);
+    if accepted < candidates.len() {
+        bail!("{} of {} submissions were refused", candidates.len() - accepted, candidates.len());
+    }
+    Ok((accepted, took))
+}
+
+/// Sends `request` and reads the whole answer: true when it succeeded, else counted in `failures`.
+async fn succeeds(request: reqwest::RequestBuilder, failures: &AtomicU64) -> bool {
+    match request.send().await {
+        Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
+        _ => {
+            failures.fetch_add(1, Ordering::Relaxed);
+            false
+        }
+    }
+}
+
+fn report_failures(failures: &AtomicU64) {
     let failed = failures.load(Ordering::Relaxed);
     if failed > 0 {
         eprintln!("  ({failed} requests did not answer as expected)");
     }
-    Ok(total)
 }
 
 /// The 申请表 drawn on every core with no HTTP and no database: the ceiling for phase 4.

@@ -43,21 +43,13 @@ pub fn postgres_admin_url() -> String {
 
 async fn create_postgres_database() -> (String, String) {
     let admin_url = postgres_admin_url();
-    let admin = match sqlx::PgPool::connect(&admin_url).await {
-        Ok(pool) => pool,
+    match store::scratch::create_postgres_database(&admin_url, "kaowu_test").await {
+        Ok(created) => created,
         Err(error) => panic!(
             "PostgreSQL is required for the PostgreSQL half of the suite and is not reachable at {admin_url}: {error}. \
-             Start it (the README's test command does) or set KAOWU_TEST_POSTGRES_URL."
+             Start it (the README's test command does) or set KAOWU_TEST_POSTGRES_URL (ending in /DATABASE)."
         ),
-    };
-    let name = format!("kaowu_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("CREATE DATABASE");
-    admin.close().await;
-    let url = match admin_url.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{name}"),
-        None => panic!("KAOWU_TEST_POSTGRES_URL must end with /DATABASE"),
-    };
-    (name, url)
+    }
 }
 
 pub struct Options {
@@ -221,11 +213,7 @@ impl Drop for TestApp {
             // thread this drop blocks): FORCE ends the app's connections itself.
             std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                runtime.block_on(async move {
-                    if let Ok(admin) = sqlx::PgPool::connect(&postgres_admin_url()).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin).await;
-                    }
-                });
+                let _ = runtime.block_on(store::scratch::drop_postgres_database(&postgres_admin_url(), &name));
             })
             .join()
             .ok();

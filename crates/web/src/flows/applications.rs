@@ -19,11 +19,9 @@ pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
 /// The steps the seed requires before an exam application, and whether each is done. The WeChat step is done
 /// when a WeChat is bound and follows the official account.
 pub async fn checklist(state: &AppState, account_id: &str) -> Result<Vec<(&'static str, bool)>, FlowError> {
-    let photo = state.store.photo(account_id).await?.is_some();
-    let education = state.store.education_count(account_id).await? > 0;
-    let (bound, following) = super::wechat::bound_and_following(state, account_id).await?;
-    let identity = state.store.identity_verified(account_id).await?;
-    Ok(vec![("photo", photo), ("education", education), ("wechat", bound && following), ("identity", identity)])
+    let facts = state.store.checklist_facts(account_id).await?;
+    let identity = facts.identity_state.as_deref().map(domain::identity_check::IdentityState::from_code) == Some(domain::identity_check::IdentityState::Passed);
+    Ok(vec![("photo", facts.has_photo), ("education", facts.has_education), ("wechat", facts.wechat_bound && facts.wechat_following), ("identity", identity)])
 }
 
 /// The plan candidates apply under now (the latest exam year's), or "no plan yet".

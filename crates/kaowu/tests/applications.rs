@@ -45,6 +45,15 @@ async fn apply_submit_withdraw_and_resubmit(backend: Backend) {
     assert_eq!((status, error["code"].as_str()), (403, Some("application.checklist_incomplete")), "{error}");
 
     let (token, account_id, openid) = ready_candidate(&app, "bachelor").await;
+    let (_, list) = app.get_json("/api/v1/me/applications", Some(&token)).await;
+    assert_eq!(list["checklist_missing"], json!([]), "all four steps done");
+    // A bound WeChat that no longer follows the official account is not done, and is done again on following.
+    app.store.set_wechat_following(&openid, false, web::state::now() + 1).await.unwrap();
+    let (_, list) = app.get_json("/api/v1/me/applications", Some(&token)).await;
+    assert_eq!(list["checklist_missing"], json!(["wechat"]));
+    app.store.set_wechat_following(&openid, true, web::state::now() + 2).await.unwrap();
+    let (_, list) = app.get_json("/api/v1/me/applications", Some(&token)).await;
+    assert_eq!(list["checklist_missing"], json!([]));
     // Every wrong detail is named by its field, in Chinese.
     let mut wrong = intermediate_nursing(year, "2099-01");
     wrong["site"] = json!("3101");

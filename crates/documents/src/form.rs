@@ -112,10 +112,10 @@ impl<'f> Layout<'f> {
     /// `c` in the main font where it has the glyph, else in the fallback where that has it; a character neither
     /// has stays in the main font (.notdef, one em wide).
     fn place(&self, c: char) -> Placed {
-        let (rare, face, glyph) = match (self.main.glyph(c), &self.rare) {
-            (Some(glyph), _) => (false, &self.main, Some(glyph)),
-            (None, Some(rare)) if rare.glyph(c).is_some() => (true, rare, rare.glyph(c)),
-            (None, _) => (false, &self.main, None),
+        let fallback = || self.rare.as_ref().and_then(|rare| rare.glyph(c).map(|glyph| (true, rare, Some(glyph))));
+        let (rare, face, glyph) = match self.main.glyph(c) {
+            Some(glyph) => (false, &self.main, Some(glyph)),
+            None => fallback().unwrap_or((false, &self.main, None)),
         };
         let advance = glyph.and_then(|g| face.advances.advance_width(g)).unwrap_or(1.0);
         Placed { rare, glyph: glyph.map_or(0, |g| g.to_u32()), advance }

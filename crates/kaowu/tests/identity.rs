@@ -56,7 +56,7 @@ async fn a_registration_is_checked_in_the_background(backend: Backend) {
     assert_eq!(settled_identity(&app, &token).await, "passed");
     let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
     assert!(me["checklist"].as_array().unwrap().contains(&json!({"step": "identity", "done": true})), "{me}");
-    assert!(app.store.identity_verified(&account).await.unwrap(), "the gate for exam applications");
+    assert_eq!(app.store.checklist_facts(&account).await.unwrap().identity_state.as_deref(), Some("passed"), "the gate for exam applications");
     let check = app.store.identity_check(&account).await.unwrap().unwrap();
     assert_eq!(check.result_code.as_deref(), Some("0"));
     assert!(check.request_id.is_some_and(|id| !id.is_empty()), "the service's request id is kept for the 考点");

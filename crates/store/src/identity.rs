@@ -28,10 +28,4 @@ impl Store {
         on_db!(&self.db, pool => sqlx::query(SQL).bind(account_id).bind(state).bind(result_code).bind(request_id).bind(now).execute(pool).await.map(|_| ()))?;
         Ok(())
     }
-
-    /// Whether the account passed the identity check (the exam-application gate).
-    pub async fn identity_verified(&self, account_id: &str) -> StoreResult<bool> {
-        let state = self.identity_check(account_id).await?.map(|c| domain::identity_check::IdentityState::from_code(&c.state));
-        Ok(state == Some(domain::identity_check::IdentityState::Passed))
-    }
 }

@@ -6,7 +6,7 @@ use super::{AdminCtx, Who, beijing_day_start};
 use crate::flows::FlowError;
 use crate::flows::reviews::{self as flow, BulkOutcome, MAX_BULK};
 use crate::http::api::education::{EducationItem, item};
-use crate::http::pages::applications::{EventRow, FileRow, SubjectRow, Summary, file_rows, history, state_name, summary, title_of};
+use crate::http::pages::applications::{EventRow, FileRow, Summary, file_rows, history, state_name, summary, title_of};
 use crate::http::pages::{Chrome, FormErrors};
 use crate::i18n::Lang;
 use crate::state::{AppState, beijing_time};
@@ -231,20 +231,11 @@ struct DetailPage {
     who: Who,
     id: String,
     account_id: String,
-    number: String,
-    title: String,
+    summary: Summary,
     name: String,
     username: String,
     id_type: String,
     id_number: String,
-    state: String,
-    state_code: String,
-    decision_reason: Option<String>,
-    facts: Vec<(String, String)>,
-    subjects: Vec<SubjectRow>,
-    total_fee: String,
-    eligible: bool,
-    eligibility: String,
     identity_state: String,
     photo_confirmed: bool,
     education: Vec<EducationItem>,
@@ -277,7 +268,6 @@ async fn render_detail(state: &AppState, ctx: AdminCtx, id: &str, errors: FormEr
         Err(error) => return ctx.fail(error.into()),
     };
     let (Some(stored), Some(account)) = (stored, account) else { return ctx.fail(FlowError::NotFound) };
-    let Summary { facts, subjects, total_fee } = summary(application, &stored.plan, lang);
     let app_state = application.state();
     let identity_state = check.map(|c| c.state).unwrap_or_else(|| "pending".into());
     let page = DetailPage {
@@ -285,20 +275,11 @@ async fn render_detail(state: &AppState, ctx: AdminCtx, id: &str, errors: FormEr
         who: ctx.who(),
         id: application.id.clone(),
         account_id: application.account_id.clone(),
-        number: application.number.clone(),
-        title: title_of(application, &stored.plan),
+        summary: summary(application, &stored.plan, lang),
         name: account.name.as_str().to_owned(),
         username: account.username.as_str().to_owned(),
         id_type: state.id_type_name(account.id_number.id_type().code(), lang),
         id_number: domain::id_number::mask_id_number(account.id_number.as_str()),
-        state: state_name(application, lang),
-        state_code: application.state.clone(),
-        decision_reason: application.decision_reason.clone(),
-        facts,
-        subjects,
-        total_fee,
-        eligible: application.eligible,
-        eligibility: lang.pick(&application.eligibility_zh, &application.eligibility_en).to_owned(),
         identity_state: super::dashboard::identity_state_name(&identity_state, lang).to_owned(),
         photo_confirmed: application.photo_confirmed,
         education: education.into_iter().map(|r| item(r, lang)).collect(),

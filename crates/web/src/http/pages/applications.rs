@@ -344,16 +344,7 @@ pub fn file_rows(files: Vec<store::applications::ApplicationFile>) -> Vec<FileRo
 struct DetailPage {
     c: Chrome,
     id: String,
-    number: String,
-    title: String,
-    state: String,
-    state_code: String,
-    decision_reason: Option<String>,
-    facts: Vec<(String, String)>,
-    subjects: Vec<SubjectRow>,
-    total_fee: String,
-    eligible: bool,
-    eligibility: String,
+    summary: Summary,
     photo_version: Option<String>,
     photo_confirmed: bool,
     files_requirement: String,
@@ -373,9 +364,17 @@ struct DetailPage {
 /// What an application asks for, as the candidate and the reviewer both read it: the facts, the subjects with
 /// their fees, and the total.
 pub struct Summary {
+    pub number: String,
+    pub title: String,
+    pub state: String,
+    pub state_code: String,
+    pub decision_reason: Option<String>,
     pub facts: Vec<(String, String)>,
     pub subjects: Vec<SubjectRow>,
     pub total_fee: String,
+    pub eligible: bool,
+    /// The eligibility explanation in the reader's language.
+    pub eligibility: String,
 }
 
 pub fn summary(application: &Application, plan: &ExamPlan, lang: Lang) -> Summary {
@@ -411,7 +410,18 @@ pub fn summary(application: &Application, plan: &ExamPlan, lang: Lang) -> Summar
             },
         ),
     ];
-    Summary { facts, subjects, total_fee: yuan(total) }
+    Summary {
+        number: application.number.clone(),
+        title: title_of(application, plan),
+        state: state_name(application, lang),
+        state_code: application.state.clone(),
+        decision_reason: application.decision_reason.clone(),
+        facts,
+        subjects,
+        total_fee: yuan(total),
+        eligible: application.eligible,
+        eligibility: lang.pick(&application.eligibility_zh, &application.eligibility_en).to_owned(),
+    }
 }
 
 fn yuan(fen: u32) -> String {
@@ -449,22 +459,12 @@ async fn detail(state: &AppState, ctx: PageCtx, id: &str, errors: FormErrors, no
         Ok(found) => found,
         Err(error) => return super::error_page(lang, error.into()),
     };
-    let Summary { facts, subjects, total_fee } = summary(&application, plan, lang);
     let province = plan.province(&application.province_code);
     let files_requirement = province.map(|p| p.supporting_files).unwrap_or(FilesRequirement::None);
     let page = DetailPage {
         c: ctx.chrome("报名详情", "Application"),
         id: application.id.clone(),
-        number: application.number.clone(),
-        title: title_of(&application, plan),
-        state: state_name(&application, lang),
-        state_code: application.state.clone(),
-        decision_reason: application.decision_reason.clone(),
-        facts,
-        subjects,
-        total_fee,
-        eligible: application.eligible,
-        eligibility: lang.pick(&application.eligibility_zh, &application.eligibility_en).to_owned(),
+        summary: summary(&application, plan, lang),
         photo_version: photo.map(|p| p.sha256[..12].to_owned()),
         photo_confirmed: application.photo_confirmed,
         files_requirement: match files_requirement {
@@ -571,7 +571,7 @@ async fn form_content(state: &AppState, application: &Application, plan: &ExamPl
     let lang = Lang::Zh;
     let account = state.store.account(&application.account_id).await?.ok_or(FlowError::NotFound)?;
     let photo = crate::flows::photo::current_photo(state, &application.account_id).await?.map(|(_, jpeg)| jpeg.to_vec());
-    let Summary { facts, subjects, total_fee } = summary(application, plan, lang);
+    let Summary { facts, subjects, total_fee, .. } = summary(application, plan, lang);
     let mut rows = vec![
         ("姓名".to_owned(), account.name.as_str().to_owned()),
         ("证件类型".to_owned(), state.id_type_name(account.id_number.id_type().code(), lang)),
